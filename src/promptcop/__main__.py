@@ -1,0 +1,3 @@
+from promptcop.cli import main
+
+main()
