@@ -65,6 +65,9 @@ class Finding:
     # Source text of the offending expression: baselines key on its hash, not
     # on the line number, so moving code does not resurrect old findings.
     snippet: str = field(default="", compare=False)
+    # First line of the call that sends the request: a suppression comment
+    # there silences the finding too, wherever the value was built.
+    site_line: int | None = field(default=None, compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location
