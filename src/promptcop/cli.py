@@ -1,16 +1,339 @@
-"""The ``promptcop`` command: parses flags, loads config, calls library code, sets exit codes."""
+"""The ``promptcop`` command: parses flags, loads config, calls library code, sets exit codes.
+
+Exit status follows ruff: 0 nothing found, 1 findings, 2 a usage, configuration
+or internal error. Library code raises; this module is the only place that
+turns an exception into a message and an exit status.
+"""
 
 from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from promptcop import __version__
+from promptcop.config import ConfigError, Overrides, Settings, load_settings
+from promptcop.linter.report import FORMATS, Report, RuleMeta, render
+from promptcop.linter.runner import REPORT_URL, CheckOptions, CheckResult, run_check
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
 @click.version_option(__version__, prog_name="promptcop")
 def main() -> None:
     """Find and fix the patterns that inflate LLM API bills."""
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr and exit 2: the shape of every usage or config error."""
+    click.echo(f"promptcop: error: {message}", err=True)
+    raise SystemExit(EXIT_ERROR)
+
+
+def _debug_enabled(verbose: bool) -> bool:
+    return verbose or os.environ.get("PROMPTCOP_DEBUG", "") not in ("", "0")
+
+
+@contextmanager
+def _errors_become_exit_codes(verbose: bool) -> Iterator[None]:
+    """ConfigError -> one line, exit 2; any other exception -> "please report", exit 2."""
+    try:
+        yield
+    except ConfigError as exc:
+        _fail(str(exc))
+    except (SystemExit, KeyboardInterrupt, click.exceptions.ClickException, click.exceptions.Exit):
+        raise
+    except Exception as exc:
+        if _debug_enabled(verbose):
+            traceback.print_exc()
+        click.echo(
+            f"promptcop: internal error: {type(exc).__name__}: {exc}; please report this at "
+            f"{REPORT_URL} (rerun with --verbose or PROMPTCOP_DEBUG=1 for the traceback)",
+            err=True,
+        )
+        raise SystemExit(EXIT_ERROR) from None
+
+
+def _split_commas(
+    _ctx: click.Context, _param: click.Parameter, values: Sequence[str] | None
+) -> tuple[str, ...] | None:
+    """``--select PC101,PC102 --select PC2`` -> ("PC101", "PC102", "PC2"); None when absent."""
+    if not values:
+        return None
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+def _codes(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(v.upper() for v in values)
+
+
+def rule_metas() -> tuple[RuleMeta, ...]:
+    """Metadata of every registered rule, by code, for ``rules``, ``explain`` and SARIF."""
+    from promptcop.linter.rules import ALL_RULES
+
+    metas = []
+    for rule in ALL_RULES:
+        fix = getattr(rule, "FIX", None)
+        fix_text = fix if isinstance(fix, str) else ("available" if fix else None)
+        metas.append(
+            RuleMeta(
+                code=rule.CODE,
+                name=rule.NAME,
+                severity=rule.SEVERITY,
+                summary=rule.SUMMARY,
+                doc=rule.DOC,
+                fix=fix_text or None,
+            )
+        )
+    return tuple(sorted(metas, key=lambda m: m.code))
+
+
+def _use_color(flag: bool | None, output_file: str | None) -> bool:
+    if flag is not None:
+        return flag and output_file is None
+    if output_file is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _write_output(text: str, output_file: str | None, color: bool) -> None:
+    if output_file is None:
+        click.echo(text, nl=False, color=color)
+        return
+    target = Path(output_file)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {output_file}: {exc.strerror or exc}")
+
+
+# --- check -----------------------------------------------------------------------
+
+
+def check_options(func: F) -> F:
+    """The options of ``check``, kept together so the command body stays readable."""
+    options = [
+        click.option(
+            "--format",
+            "--output-format",
+            "output_format",
+            type=click.Choice(FORMATS),
+            default="text",
+            show_default=True,
+            help="Output format.",
+        ),
+        click.option(
+            "-o", "--output-file", type=click.Path(dir_okay=False), help="Write output here."
+        ),
+        click.option(
+            "--exit-zero", is_flag=True, help="Exit 0 even when there are findings."
+        ),
+        click.option(
+            "--select", multiple=True, callback=_split_commas,
+            help="Rule codes or prefixes to run (replaces the config's select), e.g. PC1,PC301.",
+        ),
+        click.option(
+            "--extend-select", multiple=True, callback=_split_commas,
+            help="Rule codes or prefixes to add to the selection.",
+        ),
+        click.option(
+            "--ignore", multiple=True, callback=_split_commas,
+            help="Rule codes or prefixes to switch off.",
+        ),
+        click.option(
+            "--exclude", multiple=True, callback=_split_commas,
+            help="Glob patterns to skip (replaces the defaults and the config's exclude).",
+        ),
+        click.option(
+            "--extend-exclude", multiple=True, callback=_split_commas,
+            help="Glob patterns to skip in addition to the defaults.",
+        ),
+        click.option(
+            "--force-exclude/--no-force-exclude", default=None,
+            help="Apply excludes to files named on the command line too.",
+        ),
+        click.option(
+            "--config", "config_path", type=click.Path(dir_okay=False),
+            help="Read settings from this file (pyproject.toml or a promptcop.toml).",
+        ),
+        click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
+        click.option(
+            "--color/--no-color", default=None,
+            help="Colour the text output (default: only on a terminal, and not with NO_COLOR).",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Text format: no summary line."),
+        click.option(
+            "-v", "--verbose", is_flag=True,
+            help="Say which config was used and how long it took; show tracebacks.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@check_options
+def check(
+    paths: tuple[str, ...],
+    output_format: str,
+    output_file: str | None,
+    exit_zero: bool,
+    select: tuple[str, ...] | None,
+    extend_select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    exclude: tuple[str, ...] | None,
+    extend_exclude: tuple[str, ...] | None,
+    force_exclude: bool | None,
+    config_path: str | None,
+    isolated: bool,
+    color: bool | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Check Python files for LLM API calls that waste money.
+
+    PATHS are files or folders (default: the current folder). Exit status:
+    0 no findings, 1 findings, 2 usage, configuration or internal error.
+    """
+    started = time.perf_counter()
+    targets = paths or (".",)
+    with _errors_become_exit_codes(verbose):
+        metas = rule_metas()
+        overrides = Overrides(
+            select=_codes(select),
+            ignore=_codes(ignore) or (),
+            extend_select=_codes(extend_select) or (),
+            exclude=exclude,
+            extend_exclude=extend_exclude or (),
+            force_exclude=force_exclude,
+        )
+        settings = load_settings(
+            targets,
+            config=config_path,
+            isolated=isolated,
+            overrides=overrides,
+            known_codes=[m.code for m in metas],
+        )
+        if verbose:
+            _describe_settings(settings)
+        options = CheckOptions(paths=targets, settings=settings, debug=_debug_enabled(verbose))
+        result = run_check(options)
+        report = Report(
+            findings=result.findings,
+            errors=result.errors,
+            files_scanned=result.files_scanned,
+            rules=metas,
+            tool_version=__version__,
+        )
+        use_color = _use_color(color, output_file)
+        text = render(output_format, report, color=use_color)
+        if quiet and output_format == "text":
+            text = "".join(text.splitlines(keepends=True)[:-1])
+        _write_output(text, output_file, use_color)
+        if verbose:
+            elapsed = time.perf_counter() - started
+            click.echo(
+                f"promptcop: {result.files_scanned} files scanned, {result.files_linted} "
+                f"passed the prefilter, {len(result.findings)} findings, "
+                f"{len(result.errors)} errors in {elapsed:.2f}s",
+                err=True,
+            )
+    raise SystemExit(_exit_status(result, exit_zero))
+
+
+def _exit_status(result: CheckResult, exit_zero: bool) -> int:
+    if result.internal_errors:
+        click.echo(
+            f"promptcop: internal error on {result.internal_errors} file(s) (see errors above); "
+            f"please report this at {REPORT_URL}",
+            err=True,
+        )
+        return EXIT_ERROR
+    if result.findings and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _describe_settings(settings: Settings) -> None:
+    source = settings.config_path or "defaults (no [tool.promptcop] found)"
+    click.echo(f"promptcop: config: {source}; project root: {settings.project_root}", err=True)
+
+
+# --- rules and explain -----------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True,
+)
+def rules(output_format: str) -> None:
+    """List every rule: code, name, severity, fix availability and summary."""
+    with _errors_become_exit_codes(False):
+        metas = rule_metas()
+    if output_format == "json":
+        rows = [
+            {
+                "code": m.code,
+                "name": m.name,
+                "severity": m.severity,
+                "fix": m.fix,
+                "summary": m.summary,
+            }
+            for m in metas
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    header = ("code", "name", "severity", "fix", "summary")
+    table = [header] + [(m.code, m.name, m.severity, m.fix or "-", m.summary) for m in metas]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        cells = [row[i].ljust(widths[i]) for i in range(4)]
+        click.echo("  ".join([*cells, row[4]]).rstrip())
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the documentation of one rule (by code, e.g. PC101, or by name)."""
+    with _errors_become_exit_codes(False):
+        metas = rule_metas()
+    wanted = code.strip()
+    for meta in metas:
+        if wanted.upper() == meta.code or wanted.lower() == meta.name:
+            fix = f", fix: {meta.fix}" if meta.fix else ""
+            click.echo(f"{meta.code} {meta.name} ({meta.severity}{fix})\n")
+            click.echo(meta.doc.strip())
+            return
+    choices = [m.code for m in metas] + [m.name for m in metas]
+    close = difflib.get_close_matches(wanted.upper(), choices, n=1) or difflib.get_close_matches(
+        wanted.lower(), choices, n=1
+    )
+    hint = f" (did you mean {close[0]}?)" if close else "; `promptcop rules` lists them"
+    _fail(f"unknown rule {wanted!r}{hint}")
 
 
 def _register_subcommands() -> None:

@@ -1,0 +1,47 @@
+"""Human output: ``path:line:col: CODE message`` per finding, then one summary line.
+
+The line shape is the one editors and CI log scanners already parse (ruff,
+flake8, mypy). Colour is decided by the caller (a TTY, no NO_COLOR).
+"""
+
+from __future__ import annotations
+
+import click
+
+from promptcop.linter.model import Finding
+
+from . import Report
+
+_SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def render(report: Report, color: bool = False) -> str:
+    lines = [_finding_line(f, color) for f in report.findings]
+    for error in report.errors:
+        path = click.style(error.path, bold=True) if color else error.path
+        label = click.style("error", fg="red", bold=True) if color else "error"
+        lines.append(f"{path}: {label}: {error.message}")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _finding_line(finding: Finding, color: bool) -> str:
+    loc = finding.location
+    where = f"{loc.path}:{loc.line}:{loc.column}:"
+    code = finding.code
+    if color:
+        where = click.style(where, bold=True)
+        code = click.style(code, fg=_SEVERITY_COLOURS.get(finding.severity, "red"), bold=True)
+    return f"{where} {code} {finding.message}"
+
+
+def summary(report: Report) -> str:
+    """``All checks passed.`` or ``Found N findings (E errors) in M files.``"""
+    count = len(report.findings)
+    errors = len(report.errors)
+    if not count and not errors:
+        return "All checks passed."
+    noun = "finding" if count == 1 else "findings"
+    error_part = f" ({errors} {'error' if errors == 1 else 'errors'})" if errors else ""
+    files = report.files_scanned
+    return f"Found {count} {noun}{error_part} in {files} {'file' if files == 1 else 'files'}."

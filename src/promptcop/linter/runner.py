@@ -1,0 +1,254 @@
+"""One ``promptcop check`` run: collect -> prefilter -> lint each file -> filter -> sort.
+
+Each stage is one function so later features slot in at one place: a result
+cache and worker processes wrap :func:`lint_files` (the only place the engine
+is called), baselines and changed-lines mode filter after :func:`filter_findings`.
+The runner decides nothing about what a finding is; it only chooses which
+files the engine sees and which of its findings the user asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from promptcop.config import Settings
+from promptcop.linter.files import (
+    Collected,
+    SourceError,
+    SourceFile,
+    collect_files,
+    decode_source,
+    human_size,
+    may_contain_requests,
+    read_bytes,
+)
+from promptcop.linter.model import FileError, Finding
+from promptcop.linter.suppress import Suppressions, filter_suppressed
+
+if TYPE_CHECKING:
+    from promptcop.linter.engine import FileResult
+    from promptcop.linter.project import ProjectIndex
+
+REPORT_URL = "https://github.com/promptcop/promptcop/issues"
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Everything a run depends on besides the files' contents."""
+
+    paths: tuple[str, ...] = (".",)
+    settings: Settings = field(default_factory=Settings)
+    # The rule codes to run; None means the ones ``settings`` enables.
+    codes: frozenset[str] | None = None
+    # Re-raise an exception from the engine instead of recording it (--verbose).
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A file that passed the prefilter, read and decoded once."""
+
+    file: SourceFile
+    data: bytes
+    text: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    findings: tuple[Finding, ...]
+    errors: tuple[FileError, ...]
+    # Python files examined (read and prefiltered, or reported as errors).
+    files_scanned: int
+    # Files that passed the prefilter and were given to the engine.
+    files_linted: int = 0
+    # Files whose check crashed inside promptcop (a bug): the CLI exits 2.
+    internal_errors: int = 0
+    # Suppression comments per path with what each silenced (for unused reports).
+    suppressions: Mapping[str, Suppressions] = field(default_factory=dict, compare=False)
+
+
+class InternalError(Exception):
+    """promptcop itself failed on a file; carries the path for the message."""
+
+
+def available_codes() -> frozenset[str]:
+    """The codes of every rule in the registry."""
+    from promptcop.linter.rules import ALL_RULES
+
+    return frozenset(rule.CODE for rule in ALL_RULES)
+
+
+def run_check(options: CheckOptions) -> CheckResult:
+    """Check ``options.paths``; never raises for a bad file, only for bad options."""
+    settings = options.settings
+    codes = options.codes if options.codes is not None else settings.enabled_codes(
+        available_codes()
+    )
+    collected = collect(options)
+    errors = [FileError(p.path, p.reason) for p in collected.problems]
+    sources, load_errors = prefilter(collected.files, settings)
+    errors.extend(load_errors)
+    results, internal = lint_files(sources, collected, codes, options)
+    findings: list[Finding] = []
+    for result in results:
+        findings.extend(result.findings)
+        if result.error is not None:
+            errors.append(result.error)
+    texts = {s.file.path: s.text for s in sources}
+    kept, suppressions = filter_findings(findings, codes, collected, texts, settings)
+    return CheckResult(
+        findings=tuple(sort_findings(kept)),
+        errors=tuple(sorted(set(errors), key=lambda e: (e.path, e.message))),
+        files_scanned=len(collected.files),
+        files_linted=len(sources),
+        internal_errors=internal,
+        suppressions=suppressions,
+    )
+
+
+def collect(options: CheckOptions) -> Collected:
+    return collect_files(options.paths, options.settings)
+
+
+def prefilter(
+    files: Sequence[SourceFile], settings: Settings
+) -> tuple[list[SourceText], list[FileError]]:
+    """Read each file; keep those whose text can hold a request, decoded.
+
+    A file that fails the prefilter is never decoded or parsed, so a binary
+    blob or a Latin-1 data file with a ``.py`` name that mentions no SDK costs
+    one read and no error.
+    """
+    kept: list[SourceText] = []
+    errors: list[FileError] = []
+    for file in files:
+        try:
+            data = read_bytes(file.path)
+        except SourceError as exc:
+            errors.append(FileError(file.path, str(exc)))
+            continue
+        if not may_contain_requests(data, settings):
+            continue
+        if len(data) > settings.max_file_size:
+            errors.append(
+                FileError(
+                    file.path,
+                    f"skipped: {human_size(len(data))} is over max-file-size "
+                    f"({human_size(settings.max_file_size)}); likely generated code",
+                )
+            )
+            continue
+        try:
+            text = decode_source(data)
+        except SourceError as exc:
+            errors.append(FileError(file.path, str(exc)))
+            continue
+        kept.append(SourceText(file, data, text))
+    return kept, errors
+
+
+def lint_files(
+    sources: Sequence[SourceText],
+    collected: Collected,
+    codes: frozenset[str],
+    options: CheckOptions,
+) -> tuple[list[FileResult], int]:
+    """Run the engine on each file: the one place to parallelise or cache.
+
+    Returns the results in input order and how many files crashed the engine;
+    a crash becomes that file's error entry so the rest of the run survives.
+    """
+    if not sources or not codes:
+        return [], 0
+    from promptcop.linter.engine import FileResult
+
+    project = build_project(collected)
+    results: list[FileResult] = []
+    internal = 0
+    for source in sources:
+        try:
+            results.append(lint_one(source, options.settings, codes, project))
+        except Exception as exc:
+            if options.debug:
+                raise
+            internal += 1
+            message = f"internal error: {type(exc).__name__}: {exc}; please report at {REPORT_URL}"
+            error = FileError(source.file.path, message)
+            results.append(FileResult(source.file.path, (), error, ()))
+    return results, internal
+
+
+def build_project(collected: Collected) -> ProjectIndex:
+    """The index the engine resolves cross-module names with (``from .prompts import SYSTEM``)."""
+    from promptcop.linter.project import ProjectIndex
+
+    return ProjectIndex.from_paths([f.path for f in collected.files])
+
+
+def lint_one(
+    source: SourceText, settings: Settings, codes: frozenset[str], project: ProjectIndex | None
+) -> FileResult:
+    from promptcop.linter.engine import lint_source
+
+    return lint_source(source.file.path, source.text, settings, codes=codes, project=project)
+
+
+def filter_findings(
+    findings: Iterable[Finding],
+    codes: frozenset[str],
+    collected: Collected,
+    texts: Mapping[str, str],
+    settings: Settings,
+) -> tuple[list[Finding], dict[str, Suppressions]]:
+    """Keep what the user asked for: enabled codes, per-file-ignores, then suppression comments.
+
+    A finding reported twice (a prompt module imported by two checked files)
+    is kept once.
+    """
+    relative = {f.path: f.relative for f in collected.files}
+    root = settings.project_root or Path.cwd()
+    selected: list[Finding] = []
+    ignores_cache: dict[str, frozenset[str]] = {}
+    for finding in dict.fromkeys(findings):
+        if finding.code not in codes:
+            continue
+        path = finding.location.path
+        ignored = ignores_cache.get(path)
+        if ignored is None:
+            rel = relative.get(path) or _relative(path, root)
+            ignored = settings.ignored_for(rel) if settings.per_file_ignores else frozenset()
+            ignores_cache[path] = ignored
+        if any(finding.code.startswith(sel) or sel == "ALL" for sel in ignored):
+            continue
+        selected.append(finding)
+    return filter_suppressed(selected, _texts_for(selected, texts))
+
+
+def _texts_for(findings: Sequence[Finding], texts: Mapping[str, str]) -> Mapping[str, str]:
+    """Texts of every file a suppression may sit in, reading ones the run did not lint."""
+    needed = {f.location.path for f in findings}
+    for finding in findings:
+        needed.update(r.location.path for r in finding.related)
+    out = dict(texts)
+    for path in needed - out.keys():
+        try:
+            out[path] = decode_source(read_bytes(path))
+        except SourceError:
+            continue
+    return out
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return os.path.relpath(os.path.abspath(path), root).replace(os.sep, "/")
+    except ValueError:
+        return path
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Deterministic output order: path, line, column, code (then message)."""
+    return sorted(findings, key=Finding.sort_key)
