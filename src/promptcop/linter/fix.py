@@ -327,12 +327,15 @@ def write_atomic(path: Path, data: bytes, *, expect: bytes | None = None) -> Non
     nothing is written.
     """
     target = Path(os.path.realpath(path))
+    mode, owner = 0o644, None  # a new file (a baseline): the usual mode for data files
     try:
         info = target.stat()
+        mode, owner = stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
         if expect is not None and target.read_bytes() != expect:
             raise FixError("file changed on disk while fixing; left unchanged")
     except FileNotFoundError as exc:
-        raise FixError("file disappeared while fixing") from exc
+        if expect is not None:
+            raise FixError("file disappeared while fixing") from exc
     except OSError as exc:
         raise FixError(f"cannot read file: {exc.strerror or exc}") from exc
     fd, tmp_name = tempfile.mkstemp(
@@ -343,11 +346,11 @@ def write_atomic(path: Path, data: bytes, *, expect: bytes | None = None) -> Non
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, stat.S_IMODE(info.st_mode))
-        if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+        os.chmod(tmp_name, mode)
+        if owner is not None and hasattr(os, "chown") and owner != (os.getuid(), os.getgid()):
             # Not always ours to give away; the content and mode still match.
             with contextlib.suppress(OSError):
-                os.chown(tmp_name, info.st_uid, info.st_gid)
+                os.chown(tmp_name, *owner)
         os.replace(tmp_name, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
