@@ -310,7 +310,11 @@ def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(f"bad coding declaration: {exc.msg}") from None
+        if "invalid or missing encoding declaration" not in str(exc.msg):
+            raise SourceError(f"bad coding declaration: {exc.msg}") from None
+        # No cookie and the first lines are not UTF-8: decode below names the byte.
+        encoding = "utf-8"
+
     try:
         codecs.lookup(encoding)
     except LookupError:

@@ -20,7 +20,7 @@ def render(report: Report, color: bool = False) -> str:
     for error in report.errors:
         path = click.style(error.path, bold=True) if color else error.path
         label = click.style("error", fg="red", bold=True) if color else "error"
-        lines.append(f"{path}: {label}: {error.message}")
+        lines.append(f"{path}: {label}: {' '.join(error.message.splitlines())}")
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -32,7 +32,9 @@ def _finding_line(finding: Finding, color: bool) -> str:
     if color:
         where = click.style(where, bold=True)
         code = click.style(code, fg=_SEVERITY_COLOURS.get(finding.severity, "red"), bold=True)
-    return f"{where} {code} {finding.message}"
+    # One finding, one line: log scanners and editors read this format line by line.
+    message = " ".join(finding.message.splitlines())
+    return f"{where} {code} {message}"
 
 
 def summary(report: Report) -> str:
