@@ -1,0 +1,184 @@
+"""What a rule is given: one module's requests and the tools to report on them.
+
+A rule never parses, never reads configuration and never prints: everything it
+may look at comes through :class:`RuleContext`, built once per file by the
+engine. Options come from :class:`~promptcop.config.Settings` (``ctx.settings``:
+``dynamic_calls``, ``client_factories``, ``fix_max_tokens``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from promptcop.config import Settings
+from promptcop.facts import ModelFacts, lookup
+from promptcop.linter.model import Finding, Fix, Location, Related, Severity
+from promptcop.linter.parse import ParsedModule
+from promptcop.linter.request import Request, Site, Value
+
+if TYPE_CHECKING:
+    from promptcop.linter.values import Resolver
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    """Tokens of a text for a model; ``estimate`` is True for Claude models counted
+    offline (no public Claude tokenizer, API_FACTS.md 2.9): say "about N"."""
+
+    tokens: int
+    estimate: bool
+
+    def describe(self) -> str:
+        noun = "token" if self.tokens == 1 else "tokens"
+        return f"about {self.tokens} {noun}" if self.estimate else f"{self.tokens} {noun}"
+
+
+@dataclass(frozen=True)
+class PromptLiteral:
+    """A string literal assigned to a prompt-like name (``SYSTEM_PROMPT = \"\"\"...\"\"\"``):
+    PC201 checks these even when no call in the file sends them."""
+
+    name: str
+    node: cst.BaseExpression
+
+
+@dataclass
+class RuleContext:
+    """One file's analysis, handed to every active rule's ``check(ctx)``."""
+
+    path: str
+    parsed: ParsedModule
+    settings: Settings
+    requests: tuple[Request, ...]
+    resolver: Resolver
+    prompt_literals: tuple[PromptLiteral, ...] = ()
+    _parents: dict[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
+
+    # --- the tree -------------------------------------------------------------
+
+    @property
+    def module(self) -> cst.Module:
+        """The libcst module of the linted file."""
+        return self.parsed.module
+
+    def location(self, node: cst.CSTNode, module: ParsedModule | None = None) -> Location:
+        """Position of any node (of this module unless ``module`` says otherwise)."""
+        return (module or self.parsed).location(node)
+
+    def code(self, node: cst.CSTNode, module: ParsedModule | None = None) -> str:
+        """Source text of ``node``."""
+        return (module or self.parsed).code_for_node(node)
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The syntactic parent of ``node`` (computed once per file, on first use)."""
+        if self._parents is None:
+            self._parents = _parent_map(self.parsed.module)
+        return self._parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """Parents of ``node``, innermost first."""
+        current = self.parent(node)
+        while current is not None:
+            yield current
+            current = self.parent(current)
+
+    def resolve(self, expr: cst.BaseExpression, at: cst.CSTNode | None = None) -> Value:
+        """The value of an expression of this module, in the scope where ``at``
+        (default: ``expr``) stands, e.g. a ``messages`` name at a call site."""
+        return self.resolver.resolve_at(expr, at if at is not None else expr)
+
+    # --- facts and tokens -----------------------------------------------------
+
+    def facts(self, model: str) -> ModelFacts:
+        """Dated prices and limits of ``model`` (unknown ids are matched and marked guessed)."""
+        return lookup(model)
+
+    def count_tokens(self, text: str, model: str | None) -> TokenCount:
+        """Tokens of ``text`` for ``model`` with the project's one tokenizer module."""
+        return count_tokens(text, model)
+
+    # --- building findings ----------------------------------------------------
+
+    def finding(
+        self,
+        *,
+        code: str,
+        name: str,
+        severity: Severity,
+        message: str,
+        node: cst.CSTNode,
+        module: ParsedModule | None = None,
+        site: Site | None = None,
+        fix: Fix | None = None,
+        related: tuple[Related, ...] = (),
+    ) -> Finding:
+        """A finding whose primary location is ``node``.
+
+        The primary location always lies in the linted file: when ``node`` lives
+        in another module (a constant imported from ``prompts.py``), pass the
+        expression of this file that brings it in as ``node`` and the origin as a
+        ``related`` location. With ``site``, the sending call becomes a related
+        location ("sent here") when it is not where the finding points, and its
+        first line is the ``site_line`` a suppression comment may sit on.
+        """
+        where = module or self.parsed
+        location = where.location(node)
+        extra: list[Related] = []
+        site_line: int | None = None
+        if site is not None:
+            call_loc = site.module.location(site.call)
+            site_line = call_loc.line
+            inside = (
+                call_loc.path == location.path
+                and call_loc.line <= location.line
+                and location.end_line <= call_loc.end_line
+            )
+            if not inside:
+                extra.append(Related(call_loc, "sent here"))
+        return Finding(
+            code=code,
+            name=name,
+            severity=severity,
+            message=message,
+            location=location,
+            related=(*related, *extra),
+            fix=fix,
+            snippet=where.code_for_node(node),
+            site_line=site_line,
+        )
+
+    def where(self, site: Site) -> str:
+        """``app.py:40``: the file name and first line of the call, for messages."""
+        name = site.module.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return f"{name}:{site.module.location(site.call).line}"
+
+
+def count_tokens(text: str, model: str | None) -> TokenCount:
+    """Offline token count of ``text`` for ``model`` (cl100k for an unknown model)."""
+    estimate = model is None or model.startswith(("claude", "anthropic"))
+    try:
+        from promptcop.tokens import count_text_for_model
+
+        if model:
+            return TokenCount(count_text_for_model(text, model), estimate)
+    except (ImportError, ValueError, KeyError):
+        pass
+    from promptcop.tokens.encodings import count_text, encoding_for_openai_model
+
+    encoding = encoding_for_openai_model(model) if model and not estimate else "cl100k_base"
+    return TokenCount(count_text(text, encoding), estimate)
+
+
+def _parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            parents[child] = node
+            stack.append(child)
+    return parents

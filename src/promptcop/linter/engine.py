@@ -1,0 +1,128 @@
+"""One file in, findings out: parse, find the requests, run the active rules.
+
+The runner calls :func:`lint_source` once per file that passed its prefilter.
+This function never raises on bad input: a file that does not parse, or that
+makes the analysis recurse too deep, is a :class:`FileError`; a rule that
+crashes on a file is an error entry naming the rule, and the other rules'
+findings are kept. Findings are not filtered by suppression comments here (the
+runner does that, with ``Finding.site_line``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from promptcop.config import Settings
+from promptcop.linter.model import FileError, Finding
+from promptcop.linter.parse import ParseError, parse_source
+from promptcop.linter.project import ModuleInfo, ProjectIndex
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What the engine found in one file."""
+
+    path: str
+    # From the active rules, sorted; NOT yet filtered by suppression comments.
+    findings: tuple[Finding, ...]
+    # Parse failure or a rule's crash: a one-line reason, never a traceback.
+    error: FileError | None
+    # Other scanned files whose values the findings rest on (for the result cache):
+    # editing ``prompts.py`` must re-check every file that imports a prompt from it.
+    dependencies: tuple[str, ...]
+
+
+def lint_source(
+    path: str,
+    source: str,
+    settings: Settings,
+    *,
+    codes: frozenset[str] | None = None,
+    project: ProjectIndex | None = None,
+) -> FileResult:
+    """Lint one file's text. ``codes``: the active rule codes (None: every registered rule)."""
+    try:
+        return _lint(path, source, settings, codes, project)
+    except RecursionError:
+        return FileResult(path, (), FileError(path, "too deeply nested to analyse"), ())
+    except Exception as exc:  # the engine's own bug: one line, and the run goes on
+        return FileResult(path, (), FileError(path, f"internal error: {_one_line(exc)}"), ())
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _lint(
+    path: str,
+    source: str,
+    settings: Settings,
+    codes: frozenset[str] | None,
+    project: ProjectIndex | None,
+) -> FileResult:
+    from promptcop.linter.context import RuleContext
+    from promptcop.linter.rules import all_rules
+    from promptcop.linter.sites import find_prompt_literals, find_requests
+    from promptcop.linter.values import Resolver
+
+    rules = [r for r in all_rules() if codes is None or r.code in codes]
+    if not rules:
+        return FileResult(path, (), None, ())
+    try:
+        parsed = parse_source(path, source)
+    except ParseError as exc:
+        return FileResult(path, (), FileError(path, str(exc)), ())
+    if project is not None:
+        name, is_package = project.name_of(path)
+    else:
+        from promptcop.linter.project import module_name_for
+
+        name, is_package = module_name_for(path)
+    info = ModuleInfo(parsed, name, is_package)
+    if project is not None:
+        project.register(info)
+    resolver = Resolver(info, settings, project)
+    requests = find_requests(resolver)
+    literals = find_prompt_literals(info)
+    if not requests and not literals:
+        return FileResult(path, (), None, ())
+    ctx = RuleContext(
+        path=path,
+        parsed=parsed,
+        settings=settings,
+        requests=requests,
+        resolver=resolver,
+        prompt_literals=literals,
+    )
+    findings: list[Finding] = []
+    failures: list[str] = []
+    for rule in rules:
+        try:
+            findings.extend(_guarded(rule.check(ctx)))
+        except RecursionError:
+            failures.append(f"{rule.code}: too deeply nested to analyse")
+        except Exception as exc:
+            failures.append(f"{rule.code} crashed: {_one_line(exc)}")
+    findings.sort(key=Finding.sort_key)
+    error = None
+    if failures:
+        error = FileError(path, "internal error in rule " + "; ".join(failures))
+    deps = tuple(sorted(d for d in resolver.dependencies if d != path))
+    return FileResult(path, tuple(_dedupe(findings)), error, deps)
+
+
+def _guarded(findings: Iterator[Finding]) -> list[Finding]:
+    # Materialise inside the try of the caller, so a crash midway keeps nothing
+    # half-reported from this rule and is reported as the rule's error.
+    return list(findings)
+
+
+def _dedupe(findings: list[Finding]) -> Iterator[Finding]:
+    seen: set[tuple[str, int, int, str]] = set()
+    for f in findings:
+        key = (f.code, f.location.line, f.location.column, f.message)
+        if key not in seen:
+            seen.add(key)
+            yield f

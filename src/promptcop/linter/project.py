@@ -1,0 +1,309 @@
+"""The scanned tree as modules: ``from .prompts import SYSTEM`` resolves to a file.
+
+The runner builds one :class:`ProjectIndex` per run from the files it lints.
+Value resolution asks it for a module by dotted name; the index maps the name
+to a scanned file, parses that file once (libcst, cached) and builds its
+:class:`ModuleInfo`: import aliases and top-level definitions, nothing more.
+It never imports or runs code and never reads a file outside the run, so a
+module of the standard library or an installed package stays unknown.
+
+:class:`ModuleInfo` is also what the engine builds for the linted file itself:
+the same light tables serve both.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from promptcop.linter.parse import ParseError, ParsedModule, parse_source
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """A class of a module: its methods, class-level names, and ``self.x = ...`` writes."""
+
+    node: cst.ClassDef
+    methods: dict[str, cst.FunctionDef]
+    attributes: dict[str, list[cst.BaseExpression]]
+    # attribute -> [(method, assigned value)], in source order
+    self_writes: dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]]
+    bases: tuple[str, ...]
+
+
+def dotted_name(node: cst.CSTNode) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+class ModuleInfo:
+    """One module's import aliases, classes and its qualified name.
+
+    Assignments and functions are indexed by :mod:`promptcop.linter.values`
+    (``Scope``), which needs statement order; this class holds what does not.
+    """
+
+    def __init__(self, parsed: ParsedModule, name: str, is_package: bool = False) -> None:
+        self.parsed = parsed
+        self.name = name  # dotted module name ("app.prompts"), "" when unknown
+        self.is_package = is_package
+        self.imports: dict[str, str] = {}
+        self._classes: dict[cst.ClassDef, ClassInfo] = {}
+        self._collect_imports(parsed.module.body)
+
+    @property
+    def path(self) -> str:
+        return self.parsed.path
+
+    @property
+    def package(self) -> str:
+        if self.is_package:
+            return self.name
+        return self.name.rpartition(".")[0]
+
+    def qualify(self, local: str) -> str:
+        """Qualified name of a top-level definition of this module."""
+        return f"{self.name}.{local}" if self.name else local
+
+    def _absolute(self, module: cst.Attribute | cst.Name | None, level: int) -> str:
+        base = dotted_name(module) if module is not None else ""
+        if not level:
+            return base or ""
+        package = self.package.split(".") if self.package else []
+        if level > 1:
+            package = package[: len(package) - (level - 1)] if level - 1 <= len(package) else []
+        prefix = ".".join(package)
+        if base:
+            return f"{prefix}.{base}" if prefix else base
+        return prefix
+
+    def _collect_imports(self, body: Sequence[cst.CSTNode]) -> None:
+        # Imports anywhere at module level (also under if/try), where aliases live.
+        for stmt in body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    self.add_import(small)
+            elif isinstance(stmt, (cst.If, cst.Try, cst.With)):
+                self._collect_imports(_blocks(stmt))
+
+    def add_import(self, small: cst.CSTNode) -> None:
+        """Record the aliases an import statement binds (also used for function-level imports)."""
+        if isinstance(small, cst.Import):
+            for alias in small.names:
+                full = dotted_name(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.imports[alias.asname.name.value] = full
+                else:
+                    head = full.split(".", 1)[0]
+                    self.imports[head] = head
+        elif isinstance(small, cst.ImportFrom):
+            level = len(small.relative)
+            base = self._absolute(small.module, level)
+            if isinstance(small.names, cst.ImportStar):
+                return
+            for alias in small.names:
+                name = dotted_name(alias.name) or ""
+                local = name
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                self.imports[local] = f"{base}.{name}" if base else name
+
+    def class_info(self, node: cst.ClassDef) -> ClassInfo:
+        """Methods and attributes of ``node`` (built once)."""
+        info = self._classes.get(node)
+        if info is None:
+            info = _class_info(node)
+            self._classes[node] = info
+        return info
+
+
+def _blocks(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    if isinstance(stmt, cst.If):
+        out.extend(stmt.body.body)
+        if stmt.orelse is not None:
+            if isinstance(stmt.orelse, cst.If):
+                out.append(stmt.orelse)
+            else:
+                out.extend(stmt.orelse.body.body)
+    elif isinstance(stmt, cst.Try):
+        out.extend(stmt.body.body)
+        for handler in stmt.handlers:
+            out.extend(handler.body.body)
+        if stmt.orelse is not None:
+            out.extend(stmt.orelse.body.body)
+        if stmt.finalbody is not None:
+            out.extend(stmt.finalbody.body.body)
+    elif isinstance(stmt, cst.With):
+        out.extend(stmt.body.body)
+    return out
+
+
+def _class_info(node: cst.ClassDef) -> ClassInfo:
+    methods: dict[str, cst.FunctionDef] = {}
+    attributes: dict[str, list[cst.BaseExpression]] = {}
+    writes: dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]] = {}
+    for stmt in node.body.body:
+        if isinstance(stmt, cst.FunctionDef):
+            methods[stmt.name.value] = stmt
+            _self_writes(stmt, stmt.body, writes)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name):
+                            attributes.setdefault(target.target.value, []).append(small.value)
+                elif (
+                    isinstance(small, cst.AnnAssign)
+                    and small.value is not None
+                    and isinstance(small.target, cst.Name)
+                ):
+                    attributes.setdefault(small.target.value, []).append(small.value)
+    bases = tuple(d for d in (dotted_name(b.value) for b in node.bases) if d)
+    return ClassInfo(node, methods, attributes, writes, bases)
+
+
+def _self_writes(
+    method: cst.FunctionDef,
+    body: cst.CSTNode,
+    out: dict[str, list[tuple[cst.FunctionDef, cst.BaseExpression]]],
+) -> None:
+    params = method.params.params
+    if not params:
+        return
+    self_name = params[0].name.value
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, (cst.Assign, cst.AnnAssign)):
+            targets = (
+                [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            )
+            value = node.value
+            if value is not None:
+                for target in targets:
+                    if (
+                        isinstance(target, cst.Attribute)
+                        and isinstance(target.value, cst.Name)
+                        and target.value.value == self_name
+                    ):
+                        out.setdefault(target.attr.value, []).append((method, value))
+            continue
+        if isinstance(node, cst.BaseExpression):
+            continue  # no statements inside expressions
+        stack.extend(reversed(node.children))
+
+
+def module_name_for(path: str) -> tuple[str, bool]:
+    """The dotted module name of a file by its package ``__init__.py`` chain, and
+    whether it is a package (``__init__.py``)."""
+    p = Path(path)
+    is_package = p.name == "__init__.py"
+    parts: list[str] = [] if is_package else [p.stem]
+    folder = p.parent
+    for _ in range(64):  # a symlink loop cannot make us walk forever
+        try:
+            has_init = (folder / "__init__.py").is_file()
+        except OSError:
+            has_init = False
+        if not has_init:
+            break
+        parts.append(folder.name)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return ".".join(reversed(parts)), is_package
+
+
+class ProjectIndex:
+    """The files of one run, by module name; parses a module only when asked."""
+
+    def __init__(self, modules: dict[str, list[str]], names: dict[str, tuple[str, bool]]) -> None:
+        self._by_name = modules
+        self._names = names
+        self._infos: dict[str, ModuleInfo | None] = {}
+
+    @classmethod
+    def from_paths(cls, paths: Sequence[str]) -> ProjectIndex:
+        """Index ``paths`` (the .py files of the run) by their module names."""
+        modules: dict[str, list[str]] = {}
+        names: dict[str, tuple[str, bool]] = {}
+        for path in paths:
+            if not path.endswith(".py"):
+                continue
+            name, is_package = module_name_for(path)
+            names[os.path.normpath(path)] = (name, is_package)
+            modules.setdefault(name, []).append(path)
+        return cls(modules, names)
+
+    def name_of(self, path: str) -> tuple[str, bool]:
+        """Module name of ``path`` (computed when the file is not in the index)."""
+        known = self._names.get(os.path.normpath(path))
+        return known if known is not None else module_name_for(path)
+
+    def _pick(self, candidates: Iterable[str], importer: str) -> str | None:
+        # Two roots may hold the same module name: prefer the file nearest the importer.
+        here = Path(importer).resolve().parent if importer else None
+        best: tuple[int, str] | None = None
+        for path in candidates:
+            score = 0
+            if here is not None:
+                there = Path(path).resolve().parent
+                common = os.path.commonpath([str(here), str(there)])
+                score = -len(common)
+            if best is None or (score, path) < best:
+                best = (score, path)
+        return best[1] if best else None
+
+    def find(self, qualname: str, importer: str = "") -> tuple[ModuleInfo, str] | None:
+        """The scanned module that defines ``qualname`` and the rest of the name.
+
+        ``app.prompts.SYSTEM`` -> (ModuleInfo of app/prompts.py, "SYSTEM"); a
+        module name alone gives ``(info, "")``. None when no scanned file holds it.
+        """
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            name = ".".join(parts[:cut])
+            candidates = self._by_name.get(name)
+            if candidates:
+                path = self._pick(candidates, importer)
+                if path is None:
+                    return None
+                info = self.load(path)
+                if info is None:
+                    return None
+                return info, ".".join(parts[cut:])
+        return None
+
+    def load(self, path: str) -> ModuleInfo | None:
+        """The parsed module of a scanned file (cached); None when unreadable or invalid."""
+        key = os.path.normpath(path)
+        if key in self._infos:
+            return self._infos[key]
+        info: ModuleInfo | None = None
+        try:
+            with open(path, encoding="utf-8") as fh:
+                source = fh.read()
+            name, is_package = self.name_of(path)
+            info = ModuleInfo(parse_source(path, source), name, is_package)
+        except (OSError, UnicodeDecodeError, ParseError, RecursionError):
+            info = None
+        self._infos[key] = info
+        return info
+
+    def register(self, info: ModuleInfo) -> None:
+        """Share the linted file's own parse, so a cycle of imports does not parse it twice."""
+        self._infos.setdefault(os.path.normpath(info.path), info)
