@@ -22,6 +22,10 @@ RULES = "\n".join(
     f"Rule {i}: answer politely, cite the knowledge base article, never promise refunds."
     for i in range(1, 120)
 )
+TRIAGE = "\n".join(
+    f"Label {i}: use it when the ticket mentions topic {i} (billing, shipping or login)."
+    for i in range(1, 150)
+)
 TOOLS = [
     {
         "name": "search_docs",
@@ -63,16 +67,27 @@ def main() -> None:
     for i in range(12):
         t += timedelta(minutes=1)
         system = [
-            {"type": "text", "text": f"Current time: {t.isoformat()}\n{RULES}",
-             "cache_control": {"type": "ephemeral"}},
+            {
+                "type": "text",
+                "text": f"Current time: {t.isoformat()}\n{RULES}",
+                "cache_control": {"type": "ephemeral"},
+            },
         ]
         model = "claude-opus-4-6" if i == 11 else "claude-sonnet-4-5"
-        line({
-            "time": t.isoformat(), "tag": "support-chat",
-            "request": {"model": model, "max_tokens": 1024, "tools": TOOLS, "system": system,
-                        "messages": [{"role": "user", "content": f"Question {i}: where is my order?"}]},
-            "response": anthropic(model, 40, 300, write=2400),
-        })
+        line(
+            {
+                "time": t.isoformat(),
+                "tag": "support-chat",
+                "request": {
+                    "model": model,
+                    "max_tokens": 1024,
+                    "tools": TOOLS,
+                    "system": system,
+                    "messages": [{"role": "user", "content": f"Question {i}: where is my order?"}],
+                },
+                "response": anthropic(model, 40, 300, write=2400),
+            }
+        )
     # profile-chat: per-user block before the static rules.
     for i, user in enumerate(["ana", "bo", "chen", "dee", "eli", "fay"]):
         t += timedelta(seconds=30)
@@ -80,38 +95,72 @@ def main() -> None:
             {"type": "text", "text": f"The user is {user}, customer #{1000 + i}, plan: pro."},
             {"type": "text", "text": RULES, "cache_control": {"type": "ephemeral"}},
         ]
-        line({
-            "time": t.isoformat(), "tag": "profile-chat",
-            "request": {"model": "claude-sonnet-4-5", "max_tokens": 512, "system": system,
-                        "messages": [{"role": "user", "content": "Summarise my plan."}]},
-            "response": anthropic("claude-sonnet-4-5", 30, 200, write=2300 if i == 0 else 2310),
-        })
+        line(
+            {
+                "time": t.isoformat(),
+                "tag": "profile-chat",
+                "request": {
+                    "model": "claude-sonnet-4-5",
+                    "max_tokens": 512,
+                    "system": system,
+                    "messages": [{"role": "user", "content": "Summarise my plan."}],
+                },
+                "response": anthropic("claude-sonnet-4-5", 30, 420, write=2300 if i == 0 else 2310),
+            }
+        )
     # agent: tools in a different order on every other call (OpenAI caches automatically).
     for i in range(8):
         t += timedelta(seconds=45)
         tools = OPENAI_TOOLS if i % 2 == 0 else list(reversed(OPENAI_TOOLS))
         cached = 0 if i % 2 or i == 0 else 3072
-        line({
-            "time": t.isoformat(), "tag": "agent",
-            "request": {"model": "gpt-4.1", "tools": tools, "max_completion_tokens": 800,
-                        "messages": [{"role": "system", "content": RULES},
-                                     {"role": "user", "content": f"Order {i} is late."}]},
-            "response": {"object": "chat.completion", "model": "gpt-4.1-2025-04-14",
-                         "usage": {"prompt_tokens": 3200, "completion_tokens": 150,
-                                   "prompt_tokens_details": {"cached_tokens": cached}}},
-        })
+        line(
+            {
+                "time": t.isoformat(),
+                "tag": "agent",
+                "request": {
+                    "model": "gpt-4.1",
+                    "tools": tools,
+                    "max_completion_tokens": 800,
+                    "messages": [
+                        {"role": "system", "content": RULES},
+                        {"role": "user", "content": f"Order {i} is late."},
+                    ],
+                },
+                "response": {
+                    "object": "chat.completion",
+                    "model": "gpt-4.1-2025-04-14",
+                    "usage": {
+                        "prompt_tokens": 3200,
+                        "completion_tokens": 520,
+                        "prompt_tokens_details": {"cached_tokens": cached},
+                    },
+                },
+            }
+        )
     # triage: short classifications on Opus, with a well-cached prefix.
     for i in range(10):
         t += timedelta(seconds=20)
-        line({
-            "time": t.isoformat(), "tag": "triage",
-            "request": {"model": "claude-opus-4-6", "max_tokens": 16,
-                        "system": [{"type": "text", "text": RULES,
-                                    "cache_control": {"type": "ephemeral"}}],
-                        "messages": [{"role": "user", "content": f"Ticket {i}: label it."}]},
-            "response": anthropic("claude-opus-4-6", 20, 4, write=4200 if i == 0 else 0,
-                                  read=0 if i == 0 else 4200),
-        })
+        line(
+            {
+                "time": t.isoformat(),
+                "tag": "triage",
+                "request": {
+                    "model": "claude-opus-4-6",
+                    "max_tokens": 16,
+                    "system": [
+                        {"type": "text", "text": TRIAGE, "cache_control": {"type": "ephemeral"}}
+                    ],
+                    "messages": [{"role": "user", "content": f"Ticket {i}: label it."}],
+                },
+                "response": anthropic(
+                    "claude-opus-4-6",
+                    20,
+                    4,
+                    write=4200 if i == 0 else 0,
+                    read=0 if i == 0 else 4200,
+                ),
+            }
+        )
     # nightly-summaries: indented, blank-line-padded prompts on the next day.
     t = START + timedelta(days=1, hours=2)
     bloated = "\n\n\n".join(
@@ -120,23 +169,42 @@ def main() -> None:
     )
     for i in range(6):
         t += timedelta(minutes=2)
-        line({
-            "time": t.isoformat(), "tag": "nightly-summaries",
-            "request": {"model": "claude-haiku-4-5", "max_tokens": 400,
-                        "messages": [{"role": "user", "content": f"{bloated}\nSection {i}."}]},
-            "response": anthropic("claude-haiku-4-5", 1900, 350),
-        })
+        line(
+            {
+                "time": t.isoformat(),
+                "tag": "nightly-summaries",
+                "request": {
+                    "model": "claude-haiku-4-5",
+                    "max_tokens": 400,
+                    "messages": [{"role": "user", "content": f"{bloated}\nSection {i}."}],
+                },
+                "response": anthropic("claude-haiku-4-5", 1900, 350),
+            }
+        )
     # A Responses API call and an Anthropic batch result.
-    line({
-        "time": t.isoformat(), "tag": "search",
-        "request": {"model": "gpt-5-mini", "instructions": "Answer briefly.", "input": "hi"},
-        "response": {"object": "response", "model": "gpt-5-mini", "usage": {
-            "input_tokens": 1200, "output_tokens": 80,
-            "input_tokens_details": {"cached_tokens": 1024},
-            "output_tokens_details": {"reasoning_tokens": 40}}},
-    })
-    line({"custom_id": "doc-17", "result": {"type": "succeeded",
-                                            "message": anthropic("claude-haiku-4-5", 5000, 600)}})
+    line(
+        {
+            "time": t.isoformat(),
+            "tag": "search",
+            "request": {"model": "gpt-5-mini", "instructions": "Answer briefly.", "input": "hi"},
+            "response": {
+                "object": "response",
+                "model": "gpt-5-mini",
+                "usage": {
+                    "input_tokens": 1200,
+                    "output_tokens": 80,
+                    "input_tokens_details": {"cached_tokens": 1024},
+                    "output_tokens_details": {"reasoning_tokens": 40},
+                },
+            },
+        }
+    )
+    line(
+        {
+            "custom_id": "doc-17",
+            "result": {"type": "succeeded", "message": anthropic("claude-haiku-4-5", 5000, 600)},
+        }
+    )
     print('{"time": "2026-11-21T05:00:00Z", "request": {"model": "claude-haiku-4-5"')
     line({"event": "heartbeat"})
 

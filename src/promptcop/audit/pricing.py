@@ -1,0 +1,73 @@
+"""Price one call's usage by token class from the dated facts table.
+
+Every price comes from :mod:`promptcop.facts` (``models.json`` or the user's
+``--pricing`` file); nothing here knows a number except the per-million unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from promptcop.audit.model import Usage
+from promptcop.facts import FactsTable, ModelFacts
+
+_PER_TOKEN = 1 / 1_000_000  # table prices are USD per million tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """USD of one call (or a sum of calls) by token class."""
+
+    uncached: float = 0.0
+    write_5m: float = 0.0
+    write_1h: float = 0.0
+    read: float = 0.0
+    output: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.uncached + self.write_5m + self.write_1h + self.read + self.output
+
+    @property
+    def input_side(self) -> float:
+        """What the prompt cost (everything but output)."""
+        return self.uncached + self.write_5m + self.write_1h + self.read
+
+
+def price(usage: Usage, facts: ModelFacts, batch: bool = False) -> Cost:
+    """USD per token class; batch calls pay ``batch_discount`` of every class (API_FACTS.md 2.2)."""
+    scale = (facts.batch_discount if batch else 1.0) * _PER_TOKEN
+    return Cost(
+        uncached=usage.uncached * facts.input * scale,
+        write_5m=usage.write_5m * facts.cache_write_5m * scale,
+        write_1h=usage.write_1h * facts.cache_write_1h * scale,
+        read=usage.read * facts.cache_read * scale,
+        output=usage.output * facts.output * scale,
+    )
+
+
+class Pricer:
+    """Memoised :func:`lookup` over one table, remembering which models were guessed."""
+
+    def __init__(self, table: FactsTable) -> None:
+        self.table = table
+        self._facts: dict[str, ModelFacts] = {}
+        self.guessed: dict[str, str] = {}
+        self.unknown: set[str] = set()
+
+    def facts(self, model: str) -> ModelFacts | None:
+        """Facts for ``model``, or None when not even its provider is known."""
+        found = self._facts.get(model)
+        if found is not None:
+            return found
+        if model in self.unknown:
+            return None
+        try:
+            found = self.table.lookup(model)
+        except KeyError:
+            self.unknown.add(model)
+            return None
+        if found.guessed:
+            self.guessed[model] = found.matched
+        self._facts[model] = found
+        return found
