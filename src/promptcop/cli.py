@@ -89,22 +89,19 @@ def _codes(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
 
 def rule_metas() -> tuple[RuleMeta, ...]:
     """Metadata of every registered rule, by code, for ``rules``, ``explain`` and SARIF."""
-    from promptcop.linter.rules import ALL_RULES
+    from promptcop.linter.rules import all_rules
 
-    metas = []
-    for rule in ALL_RULES:
-        fix = getattr(rule, "FIX", None)
-        fix_text = fix if isinstance(fix, str) else ("available" if fix else None)
-        metas.append(
-            RuleMeta(
-                code=rule.CODE,
-                name=rule.NAME,
-                severity=rule.SEVERITY,
-                summary=rule.SUMMARY,
-                doc=rule.DOC,
-                fix=fix_text or None,
-            )
+    metas = [
+        RuleMeta(
+            code=rule.code,
+            name=rule.name,
+            severity=rule.severity,
+            summary=rule.summary,
+            doc=rule.doc,
+            fix=rule.fix,
         )
+        for rule in all_rules()
+    ]
     return tuple(sorted(metas, key=lambda m: m.code))
 
 
@@ -324,9 +321,9 @@ def explain(code: str) -> None:
     wanted = code.strip()
     for meta in metas:
         if wanted.upper() == meta.code or wanted.lower() == meta.name:
-            fix = f", fix: {meta.fix}" if meta.fix else ""
-            click.echo(f"{meta.code} {meta.name} ({meta.severity}{fix})\n")
-            click.echo(meta.doc.strip())
+            from promptcop.linter.rules import get_rule
+
+            click.echo(get_rule(meta.code).explain(), nl=False)
             return
     choices = [m.code for m in metas] + [m.name for m in metas]
     close = difflib.get_close_matches(wanted.upper(), choices, n=1) or difflib.get_close_matches(

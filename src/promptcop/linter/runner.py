@@ -77,9 +77,9 @@ class InternalError(Exception):
 
 def available_codes() -> frozenset[str]:
     """The codes of every rule in the registry."""
-    from promptcop.linter.rules import ALL_RULES
+    from promptcop.linter.rules import rule_codes
 
-    return frozenset(rule.CODE for rule in ALL_RULES)
+    return rule_codes()
 
 
 def run_check(options: CheckOptions) -> CheckResult:
@@ -171,14 +171,20 @@ def lint_files(
     internal = 0
     for source in sources:
         try:
-            results.append(lint_one(source, options.settings, codes, project))
+            result = lint_one(source, options.settings, codes, project)
         except Exception as exc:
             if options.debug:
                 raise
             internal += 1
             message = f"internal error: {type(exc).__name__}: {exc}; please report at {REPORT_URL}"
             error = FileError(source.file.path, message)
-            results.append(FileResult(source.file.path, (), error, ()))
+            result = FileResult(source.file.path, (), error, ())
+        else:
+            # The engine turns its own crashes into error entries; they still
+            # mean a promptcop bug, so the CLI must not exit as if all was well.
+            if result.error is not None and result.error.message.startswith("internal error"):
+                internal += 1
+        results.append(result)
     return results, internal
 
 

@@ -1,0 +1,218 @@
+"""``promptcop check`` through click's runner: flags, config, files, formats, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from promptcop.cli import main
+
+from .conftest import SDK_HEADER, write
+
+pytestmark = pytest.mark.usefixtures("fake_engine")
+
+BAD_LINE = 'client.messages.create(model="m", messages=[])  # BAD\n'
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
+
+
+def test_clean_tree_exits_0(project: Path) -> None:
+    write(project / "app.py", SDK_HEADER)
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert result.output == "All checks passed.\n"
+
+
+def test_findings_exit_1_with_text_output(project: Path) -> None:
+    write(project / "pkg" / "app.py", SDK_HEADER + BAD_LINE)
+    write(project / "pkg" / "other.py", "x = 1\n")
+    result = run(".")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "pkg/app.py:4:1: PC301 messages.create has no max_tokens: output is unbounded",
+        "Found 1 finding in 2 files.",
+    ]
+
+
+def test_exit_zero_and_quiet(project: Path) -> None:
+    write(project / "app.py", SDK_HEADER + BAD_LINE)
+    result = run("--exit-zero", "-q")
+    assert result.exit_code == 0
+    assert result.output.startswith("app.py:4:1: PC301")
+    assert "Found" not in result.output
+
+
+def test_paths_keep_the_given_prefix_and_output_is_sorted(project: Path) -> None:
+    write(project / "b.py", SDK_HEADER + BAD_LINE + BAD_LINE)
+    write(project / "a" / "z.py", SDK_HEADER + BAD_LINE)
+    result = run("./b.py", str(project / "a"))
+    lines = result.output.splitlines()
+    assert lines[:3] == [
+        f"{project}/a/z.py:4:1: PC301 messages.create has no max_tokens: output is unbounded",
+        "b.py:4:1: PC301 messages.create has no max_tokens: output is unbounded",
+        "b.py:5:1: PC301 messages.create has no max_tokens: output is unbounded",
+    ]
+
+
+def test_json_format_is_the_contract(project: Path) -> None:
+    write(project / "app.py", SDK_HEADER + BAD_LINE)
+    (project / "latin.py").write_bytes(b"import openai\nx = '\xe9'\n")
+    result = run("--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    assert document["version"] == 1
+    assert document["files_scanned"] == 2
+    assert [f["code"] for f in document["findings"]] == ["PC301"]
+    assert document["findings"][0]["path"] == "app.py"
+    assert document["errors"] == [
+        {
+            "path": "latin.py",
+            "message": "not valid UTF-8: byte 0xe9 at offset 19 "
+            "(re-encode the file or add a PEP 263 coding declaration)",
+        }
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github"])
+def test_other_formats_and_output_file(project: Path, fmt: str) -> None:
+    write(project / "app.py", SDK_HEADER + BAD_LINE)
+    result = run("--output-format", fmt, "--output-file", "out/report.txt")
+    assert result.exit_code == 1
+    assert result.output == ""
+    text = (project / "out" / "report.txt").read_text(encoding="utf-8")
+    if fmt == "sarif":
+        assert json.loads(text)["runs"][0]["results"][0]["ruleId"] == "PC301"
+    else:
+        assert text.startswith("::error file=app.py,line=4,col=1,")
+
+
+def test_suppression_comments_apply(project: Path) -> None:
+    write(
+        project / "app.py",
+        SDK_HEADER
+        + BAD_LINE.replace("# BAD", "# BAD  # noqa: PC301")
+        + BAD_LINE.replace("# BAD", "# BAD  # promptcop: ignore[PC101]")
+        + BAD_LINE.replace("# BAD", "# BAD  # promptcop: ignore"),
+    )
+    result = run()
+    assert [line.split(":")[1] for line in result.output.splitlines()[:-1]] == ["5"]
+
+
+def test_select_ignore_and_per_file_ignores(project: Path) -> None:
+    write(project / "app.py", SDK_HEADER + BAD_LINE)
+    write(project / "tests" / "test_app.py", SDK_HEADER + BAD_LINE)
+    assert run("--ignore", "PC3").exit_code == 0
+    assert run("--select", "PC1,PC2").exit_code == 0
+    assert run("--select", "PC1", "--extend-select", "PC301").exit_code == 1
+    write(
+        project / "pyproject.toml",
+        '[tool.promptcop]\nselect = ["PC1"]\n\n[tool.promptcop.per-file-ignores]\n'
+        '"tests/**" = ["PC301"]\n',
+    )
+    assert run().exit_code == 0  # the file's select leaves PC301 out
+    result = run("--select", "PC301")  # the flag wins over the file
+    assert result.output.splitlines()[0].startswith("app.py:4:1: PC301")
+    assert "tests/test_app.py" not in result.output  # per-file-ignores still apply
+    assert run("--select", "PC301", "--isolated").output.count("PC301") == 2
+
+
+def test_excludes(project: Path) -> None:
+    write(project / "app.py", SDK_HEADER + BAD_LINE)
+    write(project / "gen" / "client_pb2.py", SDK_HEADER + BAD_LINE)
+    write(project / ".venv" / "lib" / "x.py", SDK_HEADER + BAD_LINE)
+    assert run("--format", "json").output.count('"PC301"') == 1 + 1
+    assert (
+        json.loads(run("--format", "json", "--extend-exclude", "gen").output)["files_scanned"] == 1
+    )
+    # an explicit file is checked even inside an excluded folder (pre-commit passes files)
+    assert run(".venv/lib/x.py").exit_code == 1
+    assert run(".venv/lib/x.py", "--force-exclude").output == "All checks passed.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "message"),
+    [
+        (
+            ["--select", "PC999"],
+            None,
+            "promptcop: error: --select: unknown rule code or prefix 'PC999'",
+        ),
+        (
+            ["--ignore", "E501"],
+            None,
+            "promptcop: error: --ignore: unknown rule code or prefix 'E501'",
+        ),
+        (
+            [],
+            '[tool.promptcop]\nselekt = ["PC1"]\n',
+            "unknown key 'selekt' in [tool.promptcop] (did you mean 'select'?)",
+        ),
+        ([], "[tool.promptcop]\nselect = [\n", "invalid TOML"),
+        (["--config", "nope.toml"], None, "nope.toml: config file not found"),
+    ],
+)
+def test_config_errors_exit_2_with_one_line(
+    project: Path, args: list[str], config: str | None, message: str
+) -> None:
+    write(project / "app.py", SDK_HEADER + BAD_LINE)
+    if config is not None:
+        write(project / "pyproject.toml", config)
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_missing_path_is_an_error_entry_not_a_stop(project: Path) -> None:
+    write(project / "app.py", SDK_HEADER + BAD_LINE)
+    result = run("app.py", "missing.py")
+    assert result.exit_code == 1
+    assert "missing.py: error: no such file or directory" in result.output
+
+
+def test_bad_files_never_stop_the_run(project: Path) -> None:
+    write(project / "good.py", SDK_HEADER + BAD_LINE)
+    (project / "binary.py").write_bytes(b"import openai\x00\x01\x02")
+    (project / "empty.py").write_bytes(b"")
+    write(project / "huge.py", SDK_HEADER + "x = 1\n" * 400_000)
+    locked = write(project / "locked.py", SDK_HEADER)
+    locked.chmod(0)
+    result = run("--format", "json")
+    locked.chmod(0o644)
+    document = json.loads(result.output)
+    errors = {e["path"]: e["message"] for e in document["errors"]}
+    assert errors["binary.py"].startswith("binary file")
+    assert errors["huge.py"].startswith("skipped: 2.4 MB is over max-file-size")
+    if os.geteuid() != 0:
+        assert errors["locked.py"] == "cannot read: permission denied"
+    assert "empty.py" not in errors
+    assert document["files_scanned"] == 5
+    assert [f["path"] for f in document["findings"]] == ["good.py"]
+
+
+def test_internal_error_is_one_line_and_exit_2(project: Path) -> None:
+    write(project / "a.py", SDK_HEADER + "# CRASH\n")
+    write(project / "b.py", SDK_HEADER + BAD_LINE)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 2
+    assert "a.py: error: internal error: RuntimeError: boom; please report" in result.output
+    assert result.output.splitlines()[0].startswith("b.py:4:1: PC301")  # the run went on
+    assert "Traceback" not in result.output
+    verbose = CliRunner().invoke(main, ["check", "--verbose"])
+    assert verbose.exit_code == 2
+    assert "Traceback" in verbose.output and "RuntimeError: boom" in verbose.output
+
+
+def test_colour_only_when_asked(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project / "app.py", SDK_HEADER + BAD_LINE)
+    assert "\x1b[" not in run().output  # not a TTY
+    assert "\x1b[" in CliRunner().invoke(main, ["check", "--color"], color=True).output
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in CliRunner().invoke(main, ["check"], color=True).output
