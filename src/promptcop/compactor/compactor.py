@@ -1,0 +1,697 @@
+"""compact() and Compactor: fit a history to a token budget, kindly to the prompt cache.
+
+The planner works on token figures, not on messages: per message it knows
+the original count and an upper estimate of its count with oversized tool
+results cut ("shrunk") and with old tool results cleared ("cleared"), kept
+as running sums so that "does the history from turn k on fit?" costs O(1).
+It picks the cheapest transformation in the order a careful engineer would
+(cut oversized results, clear old results, drop the oldest whole turns),
+then builds the transformed copies only for the messages it keeps, counts
+them exactly and corrects itself if an estimate was short.
+
+:class:`Compactor` keeps that plan between calls. A new turn is appended as
+is while the request fits, so every request starts with the previous one
+and is read from the cache. Only when the budget would be exceeded does it
+re-plan, and then to a low-water mark well below the budget: the tail is
+re-sent uncached once, and the following turns share the new prefix again.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from promptcop.compactor.breakpoints import place_breakpoints
+from promptcop.compactor.changes import (
+    BudgetExceeded,
+    Change,
+    ClearedToolResult,
+    DroppedTurns,
+    Repaired,
+    Summarised,
+    TruncatedToolResult,
+)
+from promptcop.compactor.formats import (
+    Format,
+    Message,
+    ScanState,
+    check_format,
+    detect_format,
+    is_pinned_role,
+    is_turn_start,
+    normalize,
+)
+from promptcop.compactor.strategies import (
+    CLEARED,
+    Counter,
+    ResultRef,
+    content_tokens,
+    replace_results,
+    results_of,
+    shrink_content,
+    shrink_text,
+)
+
+Summarizer = Callable[[list[Message]], str]
+
+# Keep the last 3 tool results by default, like the API's context editing
+# (``keep`` default of clear_tool_uses_20250919, API_FACTS.md 2.13).
+DEFAULT_KEEP_TOOL_RESULTS = 3
+# A tool result over 1/8 of the budget is "oversized": one result should not
+# crowd out the conversation around it.
+_OVERSIZED_SHARE = 8
+# After a re-cut the droppable part of the request fills this share of the
+# room the budget leaves beyond system, tools and pinned turns. Lower means
+# fewer re-cuts (more cache hits, fewer re-sent tokens) but less context on
+# average; bench/bench_compactor.py measures the trade-off.
+DEFAULT_LOW_WATER = 0.25
+# Room kept for a summary when a summariser is set (its text is cut to fit).
+_SUMMARY_SHARE = 8
+_SUMMARY_MAX = 1024
+# Tokens added to each estimate of a transformed message: the counter rounds
+# per message, so an estimate built by subtraction can be short by a token or two.
+_SLACK = 2
+
+
+@dataclass(frozen=True)
+class CompactResult:
+    """A request that fits: ``messages`` (a new list), its whole-request ``tokens``, ``changes``.
+
+    ``system`` and ``tools`` are what to send with it: the ones you passed,
+    or copies carrying cache breakpoints when ``cache_control=True``.
+    """
+
+    messages: list[Message]
+    tokens: int
+    changes: tuple[Change, ...] = ()
+    system: Any = None
+    tools: Any = None
+
+
+# ---- per-message facts ------------------------------------------------------------------
+
+
+@dataclass
+class _Results:
+    refs: list[ResultRef]
+    tokens: list[int]
+    first_global: int  # position of the first of these among all tool results
+
+
+class _History:
+    """The validated working history with running sums of each message's counts."""
+
+    def __init__(self, format: Format, counter: Counter, limit: int) -> None:
+        self.format = format
+        self.counter = counter
+        self.limit = limit
+        self.placeholder = counter.text(CLEARED)
+        self.msgs: list[Message] = []
+        self.counts: list[int] = []
+        self.s_orig = [0]
+        self.s_shr = [0]
+        self.s_clr = [0]
+        self.s_sys = [0]
+        self.turns: list[int] = []
+        self.results: dict[int, _Results] = {}
+        self.result_msgs: list[int] = []  # message index of each tool result, in order
+        self.clearable: list[int] = []  # messages with at least one result worth clearing
+        self.shr: dict[int, int] = {}
+        self.clr_all: dict[int, int] = {}
+        self._forms: dict[tuple[int, frozenset[int], bool], tuple[Message, int, list[Change]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.msgs)
+
+    def extend(self, messages: Sequence[Message]) -> None:
+        counter = self.counter
+        fmt = self.format
+        limit = self.limit
+        ph = self.placeholder
+        for message in messages:
+            i = len(self.msgs)
+            c = counter.message(message)
+            shr = clr = c
+            refs = results_of(message, fmt)
+            if refs:
+                toks = [content_tokens(r.content, counter) for r in refs]
+                self.results[i] = _Results(refs, toks, len(self.result_msgs))
+                self.result_msgs.extend([i] * len(refs))
+                over = [t for t in toks if t > limit]
+                if over:
+                    shr = c - sum(t - limit for t in over) + _SLACK * len(over)
+                    self.shr[i] = shr
+                saving = sum(min(t, limit) - ph for t in toks if min(t, limit) > ph)
+                if saving > 0:
+                    clr = shr - saving + _SLACK
+                    self.clr_all[i] = clr
+                    self.clearable.append(i)
+                else:
+                    clr = shr
+            self.msgs.append(message)
+            self.counts.append(c)
+            self.s_orig.append(self.s_orig[-1] + c)
+            self.s_shr.append(self.s_shr[-1] + shr)
+            self.s_clr.append(self.s_clr[-1] + clr)
+            self.s_sys.append(self.s_sys[-1] + (c if is_pinned_role(message, fmt) else 0))
+            if is_turn_start(message, fmt):
+                self.turns.append(i)
+
+    # -- levels ----------------------------------------------------------------------------
+
+    def exempt(self, keep: int) -> dict[int, frozenset[int]]:
+        """Positions (within their message) of the last ``keep`` tool results, by message."""
+        out: dict[int, set[int]] = {}
+        if keep <= 0:
+            return {}
+        total = len(self.result_msgs)
+        for g in range(max(0, total - keep), total):
+            i = self.result_msgs[g]
+            out.setdefault(i, set()).add(g - self.results[i].first_global)
+        return {i: frozenset(s) for i, s in out.items()}
+
+    def clear_positions(self, i: int, exempt: Mapping[int, frozenset[int]]) -> frozenset[int]:
+        """Which results of message ``i`` clearing would replace (worth it and not exempt)."""
+        res = self.results.get(i)
+        if res is None:
+            return frozenset()
+        skip = exempt.get(i, frozenset())
+        ph = self.placeholder
+        return frozenset(
+            j for j, t in enumerate(res.tokens) if j not in skip and min(t, self.limit) > ph
+        )
+
+    def clr_estimate(self, i: int, exempt: Mapping[int, frozenset[int]]) -> int:
+        """Estimated tokens of message ``i`` with its clearable results cleared."""
+        if i not in exempt:
+            return self.clr_all.get(i, self.shr.get(i, self.counts[i]))
+        res = self.results[i]
+        positions = self.clear_positions(i, exempt)
+        if not positions:
+            return self.shr.get(i, self.counts[i])
+        saving = sum(min(res.tokens[j], self.limit) - self.placeholder for j in positions)
+        return self.shr.get(i, self.counts[i]) - saving + _SLACK
+
+    def c_clr(self, a: int, b: int, exempt: Mapping[int, frozenset[int]]) -> int:
+        """Estimated tokens of messages [a, b) with old results cleared (and oversized cut)."""
+        total = self.s_clr[b] - self.s_clr[a]
+        for i in exempt:
+            if a <= i < b:
+                total += self.clr_estimate(i, exempt) - self.clr_all.get(
+                    i, self.shr.get(i, self.counts[i])
+                )
+        return total
+
+    # -- forms -----------------------------------------------------------------------------
+
+    def form(
+        self, i: int, clear: frozenset[int], shrink: bool
+    ) -> tuple[Message, int, list[Change]]:
+        """Message ``i`` with the results at ``clear`` cleared, oversized ones cut if ``shrink``."""
+        res = self.results.get(i)
+        if res is None or (not clear and not (shrink and i in self.shr)):
+            return self.msgs[i], self.counts[i], []
+        key = (i, clear, shrink)
+        hit = self._forms.get(key)
+        if hit is not None:
+            return hit
+        new: dict[int, Any] = {}
+        changes: list[Change] = []
+        for j, (ref, tokens) in enumerate(zip(res.refs, res.tokens, strict=True)):
+            if j in clear:
+                new[ref.position] = CLEARED
+                changes.append(ClearedToolResult(i, ref.tool_use_id, tokens - self.placeholder))
+            elif shrink and tokens > self.limit:
+                content = shrink_content(ref.content, self.limit, self.counter, self.format)
+                kept = content_tokens(content, self.counter)
+                new[ref.position] = content
+                changes.append(TruncatedToolResult(i, ref.tool_use_id, kept, tokens - kept))
+        message = replace_results(self.msgs[i], self.format, new)
+        built = (message, self.counter.message(message), changes)
+        self._forms[key] = built
+        return built
+
+
+# ---- plans ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """Which messages go out, in which form, and what that costs."""
+
+    kept: list[int]
+    forms: dict[int, tuple[Message, int, list[Change]]]
+    total: int
+    cut: int = -1  # turn index of the first kept droppable turn (-1: nothing dropped)
+    dropped: DroppedTurns | None = None
+    summary: Summarised | None = None
+    summary_text: str | None = None
+    out: list[Message] = field(default_factory=list)
+
+    def build(self, history: _History) -> None:
+        self.out = [self.forms[i][0] if i in self.forms else history.msgs[i] for i in self.kept]
+
+    def append(self, history: _History, indices: range, forms: Mapping[int, Any]) -> None:
+        for i in indices:
+            self.kept.append(i)
+            if i in forms:
+                self.forms[i] = forms[i]
+                self.out.append(forms[i][0])
+            else:
+                self.out.append(history.msgs[i])
+
+    def changes(self) -> list[Change]:
+        found: list[Change] = []
+        if self.dropped is not None:
+            found.append(self.dropped)
+        if self.summary is not None:
+            found.append(self.summary)
+        for i in sorted(self.forms):
+            found.extend(self.forms[i][2])
+        return found
+
+
+class _Planner:
+    """fit(): the cheapest plan within a target, or the smallest size possible."""
+
+    def __init__(self, history: _History, *, base: int, keep_first: int, keep_results: int):
+        self.h = history
+        self.base = base
+        self.keep_first = keep_first
+        self.keep_results = keep_results
+
+    def head_end(self) -> int:
+        h = self.h
+        return h.turns[self.keep_first] if self.keep_first < len(h.turns) else len(h)
+
+    def pinned(self) -> int:
+        return self.base + self.h.s_shr[self.head_end()]
+
+    def fit(self, target: int, *, min_cut: int = -1) -> _Plan | int:
+        """A plan whose exact total is <= ``target``, or the smallest total reachable."""
+        for _ in range(6):
+            levels = self._levels(target, min_cut)
+            if isinstance(levels, int):
+                return levels
+            plan = self._materialise(*levels)
+            if plan.total <= target:
+                return plan
+            # An estimate was short: aim lower by the miss and plan again.
+            target -= plan.total - target
+        return levels if isinstance(levels, int) else plan.total
+
+    def _levels(
+        self, target: int, min_cut: int
+    ) -> tuple[list[int], set[int], bool, int, dict[int, frozenset[int]]] | int:
+        """(kept, cleared messages, shrink?, cut, exempt) or the smallest total reachable."""
+        h = self.h
+        n = len(h)
+        base = self.base
+        turns = h.turns
+        head = self.head_end()
+        exempt = h.exempt(self.keep_results)
+        if min_cut < 0:
+            if base + h.s_orig[n] <= target:
+                return list(range(n)), set(), False, -1, exempt
+            if base + h.s_shr[n] <= target:
+                return list(range(n)), set(), True, -1, exempt
+            if base + h.s_shr[head] + h.c_clr(head, n, exempt) <= target:
+                total = base + h.s_shr[n]
+                return (
+                    list(range(n)),
+                    self._clear_until(head, total, target, exempt),
+                    True,
+                    -1,
+                    exempt,
+                )
+        # Drop whole turns: turns [keep_first, c) go; the newest turn always stays.
+        lo = max(self.keep_first + 1, min_cut)
+        hi = len(turns) - 1
+        if lo > hi:
+            # Nothing (more) can be dropped: the smallest request clears what it can.
+            c = max(min_cut, self.keep_first)
+            start = turns[c] if 0 <= c < len(turns) else n
+            least = (
+                base
+                + h.s_shr[head]
+                + (h.s_sys[start] - h.s_sys[head] if start > head else 0)
+                + h.c_clr(max(start, head), n, exempt)
+            )
+            if least > target:
+                return least
+            kept = self._kept(head, start)
+            total = (
+                base
+                + h.s_shr[head]
+                + self._sys(head, start)
+                + h.s_shr[n]
+                - h.s_shr[max(start, head)]
+            )
+            cleared = self._clear_until(max(start, head), total, target, exempt)
+            return kept, cleared, True, c if start > head else -1, exempt
+
+        def cost(c: int) -> int:
+            return base + h.s_shr[head] + self._sys(head, turns[c]) + h.c_clr(turns[c], n, exempt)
+
+        if cost(hi) > target:
+            return cost(hi)
+        while lo < hi:  # cost() never grows with c: find the smallest c that fits
+            mid = (lo + hi) // 2
+            if cost(mid) <= target:
+                hi = mid
+            else:
+                lo = mid + 1
+        c = lo
+        start = turns[c]
+        total = base + h.s_shr[head] + self._sys(head, start) + h.s_shr[n] - h.s_shr[start]
+        cleared = self._clear_until(start, total, target, exempt)
+        return self._kept(head, start), cleared, True, c, exempt
+
+    def _sys(self, a: int, b: int) -> int:
+        return self.h.s_sys[b] - self.h.s_sys[a] if b > a else 0
+
+    def _kept(self, head: int, start: int) -> list[int]:
+        h = self.h
+        if start <= head:
+            return list(range(len(h)))
+        kept = list(range(head))
+        if h.s_sys[start] != h.s_sys[head]:  # OpenAI system messages inside dropped turns stay
+            kept += [i for i in range(head, start) if is_pinned_role(h.msgs[i], h.format)]
+        return kept + list(range(start, len(h)))
+
+    def _clear_until(
+        self, start: int, total: int, target: int, exempt: Mapping[int, frozenset[int]]
+    ) -> set[int]:
+        """Clear old results oldest first from ``start`` until ``total`` fits ``target``."""
+        h = self.h
+        cleared: set[int] = set()
+        k = bisect.bisect_left(h.clearable, start)
+        while total > target and k < len(h.clearable):
+            i = h.clearable[k]
+            k += 1
+            saving = h.shr.get(i, h.counts[i]) - h.clr_estimate(i, exempt)
+            if saving > 0:
+                cleared.add(i)
+                total -= saving
+        return cleared
+
+    def _materialise(
+        self,
+        kept: list[int],
+        cleared: set[int],
+        shrink: bool,
+        cut: int,
+        exempt: dict[int, frozenset[int]],
+    ) -> _Plan:
+        h = self.h
+        forms: dict[int, tuple[Message, int, list[Change]]] = {}
+        total = self.base
+        head = self.head_end()
+        for i in kept:
+            if i in h.results:
+                clear = h.clear_positions(i, exempt) if i in cleared and i >= head else frozenset()
+                built = h.form(i, clear, shrink)
+                if built[0] is not h.msgs[i]:
+                    forms[i] = built
+                total += built[1]
+            else:
+                total += h.counts[i]
+        plan = _Plan(kept=kept, forms=forms, total=total, cut=cut)
+        if cut >= 0:
+            first = h.turns[self.keep_first]
+            last = h.turns[cut] - 1
+            tokens = h.s_orig[last + 1] - h.s_orig[first] - self._sys(first, last + 1)
+            plan.dropped = DroppedTurns(first=first, last=last, tokens=tokens)
+        return plan
+
+
+# ---- the public API ---------------------------------------------------------------------
+
+
+class Compactor:
+    """Fits a growing history to ``budget`` every turn, keeping the cut stable for the cache.
+
+    Call :meth:`compact` with the whole history each turn. Messages already
+    seen are recognised by identity (append new messages; a history edited in
+    place is treated as a new conversation). ``observe(usage)`` feeds a
+    response's real input tokens back to the counter.
+    """
+
+    def __init__(
+        self,
+        *,
+        budget: int,
+        model: str,
+        system: Any = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        format: str | None = None,
+        keep_first: int = 0,
+        keep_tool_results: int = DEFAULT_KEEP_TOOL_RESULTS,
+        max_tool_result_tokens: int | None = None,
+        summarizer: Summarizer | None = None,
+        repair: bool = False,
+        cache_control: bool = False,
+        low_water: float = DEFAULT_LOW_WATER,
+        counter: Counter | None = None,
+    ) -> None:
+        if not isinstance(budget, int) or isinstance(budget, bool) or budget <= 0:
+            raise ValueError(f"budget must be a positive number of tokens, not {budget!r}")
+        if keep_first < 0 or keep_tool_results < 0:
+            raise ValueError("keep_first and keep_tool_results must not be negative")
+        if not 0.0 < low_water <= 1.0:
+            raise ValueError(f"low_water must be in (0, 1], not {low_water!r}")
+        if max_tool_result_tokens is not None and max_tool_result_tokens < 1:
+            raise ValueError("max_tool_result_tokens must be at least 1")
+        self.budget = budget
+        self.model = model
+        self.system = system
+        self.tools = tools
+        self.format = check_format(format)
+        self.keep_first = keep_first
+        self.keep_tool_results = keep_tool_results
+        self.max_tool_result_tokens = max_tool_result_tokens or max(64, budget // _OVERSIZED_SHARE)
+        self.summarizer = summarizer
+        self.repair = repair
+        self.cache_control = cache_control
+        self.low_water = low_water
+        if counter is None:
+            from promptcop.tokens import counter_for
+
+            counter = counter_for(model, format=self.format)
+        self.counter = counter
+        self._reset()
+
+    def _reset(self) -> None:
+        self._fmt: Format | None = self.format
+        self._seen: list[Any] = []
+        self._scan = ScanState()
+        self._repairs: list[Repaired] = []
+        self._history: _History | None = None
+        self._plan: _Plan | None = None
+        self._correction = getattr(self.counter, "correction", None)
+        self._base = (
+            self.counter.request_overhead
+            + self.counter.system(self.system)
+            + self.counter.tools(self.tools)
+        )
+        self._last_request: list[Message] = []
+
+    def observe(self, usage: Any) -> None:
+        """Recalibrate the counter from a response's ``usage`` for the last request sent."""
+        observe = getattr(self.counter, "observe", None)
+        if observe is None:
+            raise TypeError("this counter cannot learn from usage")
+        observe(usage, messages=self._last_request, system=self.system, tools=self.tools)
+
+    def compact(self, history: Sequence[Any]) -> CompactResult:
+        """The request for this turn: ``history`` fitted to the budget (history is not changed)."""
+        if isinstance(history, (str, bytes, Mapping)):
+            raise ValueError("history must be a list of message mappings")
+        if getattr(self.counter, "correction", None) != self._correction:
+            self._reset()  # the counter learnt from usage: every count has moved
+        seen = self._seen
+        if len(history) < len(seen) or any(a is not b for a, b in zip(seen, history, strict=False)):
+            self._reset()
+            seen = self._seen
+        if self._fmt is None:
+            self._fmt = detect_format(history, self.model)
+        fmt = self._fmt
+        new, repairs, scan = normalize(
+            history[len(seen) :], fmt, repair=self.repair, offset=len(seen), state=self._scan
+        )
+        self._scan = scan
+        self._repairs.extend(repairs)
+        self._seen = list(history)
+        h = self._history
+        if h is None:
+            h = self._history = _History(fmt, self.counter, self.max_tool_result_tokens)
+        start = len(h)
+        h.extend(new)
+        planner = _Planner(
+            h, base=self._base, keep_first=self.keep_first, keep_results=self.keep_tool_results
+        )
+        plan = self._plan
+        previous_end = len(plan.out) - 1 if plan is not None else -1
+        if plan is None:
+            total = self._base + h.s_orig[len(h)]
+            if total <= self.budget:
+                plan = _Plan(kept=list(range(len(h))), forms={}, total=total)
+                plan.build(h)
+            else:
+                plan = self._recut(planner, None)
+                previous_end = -1
+        else:
+            added = range(start, len(h))
+            grown = plan.total + h.s_orig[len(h)] - h.s_orig[start]
+            forms: dict[int, tuple[Message, int, list[Change]]] = {}
+            if grown > self.budget:
+                # Cut oversized results among the messages never sent: the prefix stays.
+                for i in added:
+                    if i in h.shr:
+                        built = h.form(i, frozenset(), True)
+                        forms[i] = built
+                        grown += built[1] - h.counts[i]
+            if grown <= self.budget:
+                plan.append(h, added, forms)
+                plan.total = grown
+            else:
+                plan = self._recut(planner, plan)
+                previous_end = -1
+        self._plan = plan
+        return self._result(plan, previous_end)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _recut(self, planner: _Planner, old: _Plan | None) -> _Plan:
+        h = planner.h
+        pinned = planner.pinned()
+        low = pinned + int(self.low_water * max(0, self.budget - pinned))
+        reserve = min(_SUMMARY_MAX, self.budget // _SUMMARY_SHARE) if self.summarizer else 0
+        min_cut = old.cut if old is not None else -1
+        tries = [(low - reserve, True), (self.budget - reserve, True)]
+        if reserve:
+            tries.append((self.budget, False))
+        needed = 0
+        for target, summarise in tries:
+            found = planner.fit(target, min_cut=min_cut)
+            if isinstance(found, _Plan):
+                if summarise and self.summarizer is not None and found.dropped is not None:
+                    self._summarise(h, found, old)
+                found.build(h)
+                return found
+            needed = found
+        raise BudgetExceeded(needed=needed, budget=self.budget, pinned=pinned)
+
+    def _summarise(self, h: _History, plan: _Plan, old: _Plan | None) -> None:
+        assert self.summarizer is not None and plan.dropped is not None
+        dropped = plan.dropped
+        if old is not None and old.dropped is not None and old.dropped.last == dropped.last:
+            text = old.summary_text  # nothing new dropped: the summary still holds
+        else:
+            since = dropped.first
+            earlier: list[Message] = []
+            if old is not None and old.dropped is not None and old.summary_text:
+                since = old.dropped.last + 1
+                earlier = [{"role": "user", "content": old.summary_text}]
+            gone = [
+                h.msgs[i]
+                for i in range(since, dropped.last + 1)
+                if not is_pinned_role(h.msgs[i], h.format)
+            ]
+            text = self.summarizer(earlier + gone)
+            if not isinstance(text, str):
+                raise TypeError(f"the summarizer must return str, not {type(text).__name__}")
+        if not text or not text.strip():
+            return
+        at = h.turns[plan.cut]
+        room = self.budget - plan.total - 16
+        if room < 32:
+            return
+        label = (
+            f"[Summary of earlier messages {dropped.first}-{dropped.last}, "
+            "which no longer fit the context budget]\n"
+        )
+        body, _ = shrink_text(text, room - h.counter.text(label), h.counter.text)
+        merged = _prepend_text(h.msgs[at], label + body, h.format)
+        tokens = h.counter.message(merged)
+        if plan.total - h.counts[at] + tokens > self.budget:
+            return
+        plan.forms[at] = (merged, tokens, [])
+        plan.total += tokens - h.counts[at]
+        plan.summary = Summarised(dropped.first, dropped.last, tokens - h.counts[at])
+        plan.summary_text = text
+
+    def _result(self, plan: _Plan, previous_end: int) -> CompactResult:
+        messages = list(plan.out)
+        changes: list[Change] = [*self._repairs, *plan.changes()]
+        system, tools = self.system, self.tools
+        if self.cache_control and self._fmt == "anthropic":
+            messages, system, tools, marks = place_breakpoints(
+                messages, system, tools, extra=previous_end
+            )
+            changes.extend(marks)
+        self._last_request = messages
+        return CompactResult(
+            messages=messages, tokens=plan.total, changes=tuple(changes), system=system, tools=tools
+        )
+
+
+def _prepend_text(message: Message, text: str, format: Format) -> Message:
+    content = message.get("content")
+    if isinstance(content, str):
+        if format == "openai":
+            return {**message, "content": f"{text}\n\n{content}"}
+        blocks: list[Any] = [{"type": "text", "text": content}]
+    else:
+        blocks = list(content or ())
+    return {**message, "content": [{"type": "text", "text": text}, *blocks]}
+
+
+def compact(
+    messages: Sequence[Any],
+    *,
+    budget: int,
+    model: str,
+    system: Any = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    format: str | None = None,
+    keep_first: int = 0,
+    keep_tool_results: int = DEFAULT_KEEP_TOOL_RESULTS,
+    max_tool_result_tokens: int | None = None,
+    summarizer: Summarizer | None = None,
+    repair: bool = False,
+    cache_control: bool = False,
+    counter: Counter | None = None,
+) -> CompactResult:
+    """``messages`` fitted to ``budget`` tokens (system + tools + messages), as a valid request.
+
+    Strategies, cheapest first: cut oversized tool results (over
+    ``max_tool_result_tokens``, default 1/8 of the budget) to head and tail;
+    clear old tool results, keeping the last ``keep_tool_results``; drop the
+    oldest whole turns (never the first ``keep_first`` turns, the system
+    prompt or the newest turn), replacing them with ``summarizer(dropped)``
+    when given. Raises :class:`BudgetExceeded` when even that does not fit and
+    ValueError on an invalid history unless ``repair=True``.
+
+    For a conversation that grows every turn, use :class:`Compactor`: this
+    function cuts as little as possible, so the cut moves every turn and the
+    prompt cache misses.
+    """
+    compactor = Compactor(
+        budget=budget,
+        model=model,
+        system=system,
+        tools=tools,
+        format=format,
+        keep_first=keep_first,
+        keep_tool_results=keep_tool_results,
+        max_tool_result_tokens=max_tool_result_tokens,
+        summarizer=summarizer,
+        repair=repair,
+        cache_control=cache_control,
+        low_water=1.0,
+        counter=counter,
+    )
+    return compactor.compact(messages)
