@@ -90,6 +90,7 @@ def _codes(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
 def rule_metas() -> tuple[RuleMeta, ...]:
     """Metadata of every registered rule, by code, for ``rules``, ``explain`` and SARIF."""
     from promptcop.linter.rules import all_rules
+    from promptcop.linter.suppress_check import META_RULES
 
     metas = [
         RuleMeta(
@@ -100,7 +101,7 @@ def rule_metas() -> tuple[RuleMeta, ...]:
             doc=rule.doc,
             fix=rule.fix,
         )
-        for rule in all_rules()
+        for rule in (*all_rules(), *META_RULES)
     ]
     return tuple(sorted(metas, key=lambda m: m.code))
 
@@ -322,8 +323,11 @@ def explain(code: str) -> None:
     for meta in metas:
         if wanted.upper() == meta.code or wanted.lower() == meta.name:
             from promptcop.linter.rules import get_rule
+            from promptcop.linter.suppress_check import META_RULES
 
-            click.echo(get_rule(meta.code).explain(), nl=False)
+            meta_rule = next((r for r in META_RULES if r.code == meta.code), None)
+            rule = meta_rule or get_rule(meta.code)
+            click.echo(rule.explain(), nl=False)
             return
     choices = [m.code for m in metas] + [m.name for m in metas]
     close = difflib.get_close_matches(wanted.upper(), choices, n=1) or difflib.get_close_matches(

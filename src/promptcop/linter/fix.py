@@ -389,11 +389,13 @@ def fix_file(
     write: bool,
     display_path: str | None = None,
     max_passes: int = MAX_PASSES,
+    initial: Sequence[Finding] | None = None,
 ) -> FixResult:
     """Read, fix and (when ``write``) atomically rewrite one file; never raises FixError.
 
-    ``lint`` is called on each text the loop produces, starting with the file
-    as it is on disk now, so positions always refer to the text being edited.
+    ``lint`` is called on each text the loop produces. ``initial`` are the
+    findings of the file as the run just read it (saving one lint); without
+    them the first pass lints the file as it is on disk now.
     """
     shown = display_path if display_path is not None else str(path)
     try:
@@ -401,7 +403,13 @@ def fix_file(
     except FixError as exc:
         return FixResult(shown, "", "", 0, (), str(exc))
     result = fix_text(
-        shown, source.text, lint, unsafe=unsafe, newline=source.newline, max_passes=max_passes
+        shown,
+        source.text,
+        lint,
+        unsafe=unsafe,
+        newline=source.newline,
+        findings=initial,
+        max_passes=max_passes,
     )
     if not write or not result.changed:
         return result

@@ -78,8 +78,10 @@ class InternalError(Exception):
 def available_codes() -> frozenset[str]:
     """The codes of every rule in the registry."""
     from promptcop.linter.rules import rule_codes
+    from promptcop.linter.suppress_check import META_CODES
 
-    return rule_codes()
+    # PC901/PC902 judge suppression comments in a stage of their own (suppress_check).
+    return rule_codes() | META_CODES
 
 
 def run_check(options: CheckOptions) -> CheckResult:
@@ -100,6 +102,9 @@ def run_check(options: CheckOptions) -> CheckResult:
             errors.append(result.error)
     texts = {s.file.path: s.text for s in sources}
     kept, suppressions = filter_findings(findings, codes, collected, texts, settings)
+    # A file the engine failed on has no findings, so its comments would all look unused.
+    clean = {p: t for p, t in texts.items() if p not in {e.path for e in errors}}
+    kept.extend(suppression_hygiene(clean, suppressions, codes, collected, settings))
     return CheckResult(
         findings=tuple(sort_findings(kept)),
         errors=tuple(sorted(set(errors), key=lambda e: (e.path, e.message))),
@@ -232,6 +237,23 @@ def filter_findings(
             continue
         selected.append(finding)
     return filter_suppressed(selected, _texts_for(selected, texts))
+
+
+def suppression_hygiene(
+    texts: Mapping[str, str],
+    suppressions: Mapping[str, Suppressions],
+    codes: frozenset[str],
+    collected: Collected,
+    settings: Settings,
+) -> list[Finding]:
+    """PC901/PC902: suppression comments in linted files that silence nothing or everything."""
+    from promptcop.linter.suppress_check import run_stage
+
+    relative = {f.path: f.relative for f in collected.files}
+    return run_stage(
+        texts, suppressions, codes=codes, known=available_codes(), settings=settings,
+        relative=relative,
+    )
 
 
 def _texts_for(findings: Sequence[Finding], texts: Mapping[str, str]) -> Mapping[str, str]:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from promptcop.config import Settings
 from promptcop.linter.model import Applicability, Edit, Finding, Fix, Location
 from promptcop.linter.rules import Invalid, Rule
 
@@ -369,3 +370,28 @@ def hygiene_findings(
         )
         out.extend(check_file(path, source, tables.get(path), enabled=enabled, known=known))
     return out
+
+
+def run_stage(
+    texts: Mapping[str, str],
+    tables: Mapping[str, Suppressions],
+    *,
+    codes: frozenset[str],
+    known: frozenset[str],
+    settings: Settings,
+    relative: Mapping[str, str],
+) -> list[Finding]:
+    """The runner's hygiene stage: :func:`hygiene_findings` with ``per-file-ignores``.
+
+    ``relative`` maps each linted path to its path below the project root,
+    which is what ``per-file-ignores`` patterns match.
+    """
+
+    def ignored_for(path: str) -> frozenset[str]:
+        if not settings.per_file_ignores:
+            return frozenset()
+        return settings.ignored_for(relative.get(path, path))
+
+    return hygiene_findings(
+        texts, tables, codes=codes, known=known | META_CODES, ignored_for=ignored_for
+    )
