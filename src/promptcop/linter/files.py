@@ -23,7 +23,7 @@ import os
 import re
 import stat
 import tokenize
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,40 +241,72 @@ def _relative_to(absolute: str, root: Path) -> str:
 # PC201 also reads prompt-like string constants. Everything else (nearly every
 # file of a typical repository) is never parsed. The patterns are deliberately
 # loose: a false pass costs one parse, a false drop a missed finding.
-_PREFILTER_PARTS = (
+#
+# Speed: a regex scan of every file is slow in Python (about 0.5 s per pattern
+# over 57 MB of site-packages), a substring test is not. So each pattern sits
+# behind lowercase anchor words; it runs only on files that hold one.
+_PROVIDER = re.compile(
     # provider SDK imports (absolute; the SDKs' own relative imports do not count)
-    rb"\b(?:import|from)[ \t]+(?:anthropic|openai|litellm)\b",
-    rb"\bimport[ \t]+[\w., \t]*\b(?:anthropic|openai|litellm)\b",
+    rb"\b(?:import|from)[ \t]+(?:anthropic|openai|litellm)\b"
+    rb"|\bimport[ \t]+[\w., \t]*\b(?:anthropic|openai|litellm)\b"
     # clients built without an import line we can see (e.g. via importlib)
-    rb"\b(?:Async)?(?:Anthropic(?:Bedrock|Vertex)?|(?:Azure)?OpenAI)[ \t]*\(",
-    # request methods on any receiver, including clients made by factories
-    # elsewhere and bound-method aliases (`create = client.messages.create`)
-    rb"\b(?:messages|completions|responses|batches)\s*\.\s*(?:with_raw_response\s*\.\s*|"
-    rb"with_streaming_response\s*\.\s*)?(?:create|stream|parse|count_tokens)\b",
-    rb"\ba?completion\s*\(",
-    # PC201: a string literal assigned to a name with PROMPT/SYSTEM/INSTRUCTION in it
-    rb"(?i:prompt|system|instruction)\w*\s*(?::[^=\n]*)?=\s*(?:\(\s*)?(?:[\w.]+\(\s*)?"
-    rb"[rRuUbBfF]{0,2}['\"]",
+    rb"|\b(?:Async)?(?:Anthropic(?:Bedrock|Vertex)?|(?:Azure)?OpenAI)[ \t]*\("
 )
-_PREFILTER = re.compile(b"|".join(_PREFILTER_PARTS))
+# Request methods on any receiver, including clients made by factories
+# elsewhere and bound-method aliases (`create = client.messages.create`).
+_METHOD = re.compile(
+    rb"\b(?:messages|completions|responses|batches)\s*\.\s*(?:with_raw_response\s*\.\s*|"
+    rb"with_streaming_response\s*\.\s*)?(?:create|stream|parse|count_tokens)\b"
+)
+_LITELLM_CALL = re.compile(rb"\ba?completion\s*\(")
+# PC201: what follows PROMPT/SYSTEM/INSTRUCTION in a name when a string literal
+# is assigned to it: `SYSTEM_PROMPT = """`, `system: str = (`, `x = dedent("`.
+_PROMPT_NAME_TAIL = re.compile(
+    rb"\w*\s*(?::[^=\n]*)?=\s*(?:\(\s*)?(?:[\w.]+\(\s*)?[rubf]{0,2}['\"]"
+)
+_PROMPT_WORDS = (b"prompt", b"system", b"instruction")
+
+
+def _prompt_assignment(lowered: bytes) -> bool:
+    for word in _PROMPT_WORDS:
+        start = lowered.find(word)
+        while start != -1:
+            if _PROMPT_NAME_TAIL.match(lowered, start + len(word)):
+                return True
+            start = lowered.find(word, start + len(word))
+    return False
+
+
+_Gate = Callable[[bytes, bytes], bool]
+
+
+def _gated(anchors: tuple[bytes, ...], pattern: re.Pattern[bytes]) -> _Gate:
+    def gate(data: bytes, lowered: bytes) -> bool:
+        return any(a in lowered for a in anchors) and pattern.search(data) is not None
+
+    return gate
+
+
+_GATES: tuple[_Gate, ...] = (
+    _gated((b"anthropic", b"openai", b"litellm"), _PROVIDER),
+    _gated((b"messages", b"completions", b"responses", b"batches"), _METHOD),
+    _gated((b"completion",), _LITELLM_CALL),
+    lambda _data, lowered: _prompt_assignment(lowered),
+)
 
 
 @functools.lru_cache(maxsize=16)
-def _factory_pattern(names: tuple[str, ...]) -> re.Pattern[bytes] | None:
-    tails = sorted({name.rsplit(".", 1)[-1] for name in names})
-    if not tails:
-        return None
-    alternatives = b"|".join(re.escape(t.encode()) for t in tails)
-    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+def _factory_words(names: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(sorted({name.rsplit(".", 1)[-1].lower().encode() for name in names}))
 
 
 def may_contain_requests(data: bytes, settings: Settings | None = None) -> bool:
     """Whether ``data`` (a file's bytes) could hold an LLM request or a prompt constant."""
-    if _PREFILTER.search(data):
+    lowered = data.lower()
+    if any(gate(data, lowered) for gate in _GATES):
         return True
     if settings is not None and settings.client_factories:
-        pattern = _factory_pattern(settings.client_factories)
-        return bool(pattern and pattern.search(data))
+        return any(word in lowered for word in _factory_words(settings.client_factories))
     return False
 
 
