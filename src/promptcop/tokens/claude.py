@@ -22,11 +22,44 @@ ClaudeFamily = Literal["v3", "v4.7", "v4.8"]
 # v3 = Claude 3 through Opus 4.6, v4.7 = Opus 4.7, v4.8 = Opus 4.8, Sonnet 5, Fable 5 and later.
 _CTOK_VERSION: dict[ClaudeFamily, str] = {"v3": "3.0", "v4.7": "4.7", "v4.8": "4.8"}
 
-# cl100k -> Claude calibration: Claude tokens ~= cl100k tokens * factor.
-# PROVISIONAL (2026-11-23): API_FACTS.md 6.5's single-transcript figure, until
-# bench/bench_tokens.py has measured each family on a varied corpus.
+# cl100k -> Claude calibration, measured by bench/bench_tokens.py against ctok
+# (the offline reconstruction of Claude's tokenizer, API_FACTS.md 6.3) on its
+# corpus of prose, Python and C code, JSON, tool schemas, tool output and
+# text in 19 languages, every kind weighted equally.
+# A single factor (Claude tokens ~= cl100k tokens * factor) is off by up to
+# ~20-30 % on some kinds (C code with ALL_CAPS macros costs Claude more, CJK text
+# less), so the default is a linear model over four features that cost one C-speed
+# pass each:  Claude ~= a*cl100k + b*chars + c*(utf8 bytes - chars) + d*uppercase.
+# PROVISIONAL until the bench run of this date fills them in.
 CALIBRATION_AS_OF = "2026-11-23"
-CL100K_TO_CLAUDE: dict[ClaudeFamily, float] = {"v3": 1.13, "v4.7": 1.13, "v4.8": 1.13}
+CL100K_TO_CLAUDE: dict[ClaudeFamily, float] = {"v3": 1.131, "v4.7": 1.363, "v4.8": 1.363}
+CLAUDE_TEXT_MODEL: dict[ClaudeFamily, tuple[float, float, float, float]] = {
+    "v3": (0.9912, 0.0296, -0.0865, 0.4271),
+    "v4.7": (0.9668, 0.1052, -0.1336, 0.8068),
+    "v4.8": (0.9668, 0.1052, -0.1336, 0.8068),
+}
+_UPPER = re.compile(r"[A-Z]")
+
+
+def claude_text_estimator(family: ClaudeFamily) -> Callable[[str], float]:
+    """text -> estimated Claude content tokens, from cl100k and cheap text features."""
+    from promptcop.tokens.encodings import get_encoding
+
+    encoding = get_encoding("cl100k_base")
+    a, b, c, d = CLAUDE_TEXT_MODEL[family]
+
+    def estimate(text: str) -> float:
+        if not text:
+            return 0.0
+        cl = len(encoding.encode(text, disallowed_special=()))
+        extra = len(text.encode("utf-8", "surrogatepass")) - len(text)
+        upper = len(_UPPER.findall(text))
+        # Never below half the cl100k count: a guard against extrapolating the
+        # linear fit to text unlike the corpus.
+        return max(0.5 * cl, a * cl + b * len(text) + c * extra + d * upper)
+
+    return estimate
+
 
 # Frame of one request: ctok's measured single-user-message frame minus the
 # per-message share (role markers, which we take as 3 tokens: unverified, an

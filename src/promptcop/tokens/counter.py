@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from promptcop.facts import canonical_id, lookup
@@ -56,10 +58,28 @@ CLAUDE_TOKENS_PER_TOOL_USE = 10
 CLAUDE_TOKENS_PER_TOOL_RESULT = 6
 # Per tool definition around the JSON of name/description/input_schema.
 CLAUDE_TOKENS_PER_TOOL = 6
-# Tools switch on a tool-use system prompt Anthropic adds to the request: 346
-# tokens for Claude 4-era models with tool_choice auto/none (Anthropic tool-use
-# pricing table; unverified here, recalled, not re-read in this pass).
+# Tools switch on a tool-use system prompt Anthropic adds to the request, with
+# tool_choice "auto" (the default; "any"/"tool" cost less or similar). Claude 3
+# values: docs.anthropic.com/en/docs/tool-use-pricing-and-tokens (verified, read
+# in this pass). Later models: 346 (recalled from the current pricing page's
+# table; unverified).
+_CLAUDE_TOOL_SYSTEM_PROMPT = (
+    ("claude-3-opus", 530),
+    ("claude-3-sonnet", 159),
+    ("claude-3-haiku", 264),
+)
 CLAUDE_TOOL_SYSTEM_PROMPT = 346
+
+
+def claude_tool_system_prompt(model: str) -> int:
+    """Tokens of the tool-use system prompt Anthropic adds when ``tools`` is set."""
+    key = canonical_id(model)
+    return next(
+        (n for prefix, n in _CLAUDE_TOOL_SYSTEM_PROMPT if key.startswith(prefix)),
+        CLAUDE_TOOL_SYSTEM_PROMPT,
+    )
+
+
 # A redacted_thinking block carries encrypted thinking; we assume one token per
 # 3 bytes of its base64 payload (unverified guess: the payload is larger than its text).
 _REDACTED_CHARS_PER_TOKEN = 4
@@ -75,27 +95,54 @@ _MEMO_LIMIT = 200_000
 # Model ids whose encoding encoding_for_openai_model knows (API_FACTS.md 3.14).
 _OPENAI_PREFIXES = ("gpt-", "o1", "o3", "o4", "chatgpt-", "text-embedding-", "davinci", "babbage")
 
-_Raw = tuple[int, int]  # (raw text tokens, fixed tokens)
+_Raw = tuple[float, int]  # (raw text tokens, fixed tokens)
+
+# request() snapshots: how many message lists to remember, and how many of the
+# newest shared messages to recount by content each time.
+_SNAPSHOT_LIMIT = 8
+_RECHECK_TAIL = 2
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    refs: list[Any]  # the message objects counted, in order
+    counts: list[int]  # message() of each
+    cumulative: list[int]  # cumulative[i] = sum(counts[:i]); len(refs) + 1 entries
+    correction: float  # counts are valid only under this correction
+
+
+_EMPTY_SNAPSHOT = _Snapshot([], [], [0], 1.0)
 
 
 def _freeze(value: Any) -> Any:
-    """A hashable, canonical key for a JSON-like value (dict order does not matter).
+    """A hashable key that equals another's exactly when the JSON values are equal.
 
-    Equivalent to hashing canonical JSON but cheaper: Python caches each
+    Plays the role of a hash of canonical JSON, but cheaper: Python caches each
     string's hash, so re-keying an unchanged message does not re-read its text.
-    Booleans are tagged so ``True`` and ``1`` (which print differently) differ.
+    Key order is kept (two orders get two memo entries, each counted right).
+    Booleans are tagged so ``True`` and ``1`` (which serialise differently) differ.
     """
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str or kind is int or kind is float or value is None:
         return value
-    if isinstance(value, Mapping):
-        return ("{", *sorted((k, _freeze(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return ("[", *(_freeze(v) for v in value))
-    if isinstance(value, bool):
+    if kind is dict:
+        return ("{", *[(k, _freeze(v)) for k, v in value.items()])
+    if kind is list or kind is tuple:
+        return ("[", *[_freeze(v) for v in value])
+    if kind is bool:
         return ("b", value)
-    if value is None or isinstance(value, (int, float)):
+    if isinstance(value, str):  # str subclasses (enums)
+        return str(value)
+    if isinstance(value, Mapping):
+        return ("{", *[(k, _freeze(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return ("[", *[_freeze(v) for v in value])
+    if isinstance(value, (int, float)):
         return value
-    return _freeze(_plain(value))
+    plain = _plain(value)
+    if plain is value:
+        raise TypeError(f"cannot count a value of type {type(value).__name__}")
+    return _freeze(plain)
 
 
 def _plain(value: Any) -> Any:
@@ -152,45 +199,56 @@ class TokenCounter:
     """
 
     def __init__(
-        self, model: str, *, format: Format | None = None, calibration: float | None = None
+        self,
+        model: str,
+        *,
+        format: Format | None = None,
+        calibration: float | None = None,
+        use_ctok: bool | None = None,
     ) -> None:
+        """``use_ctok``: None = when installed; False = never (calibrated cl100k);
+        True = require it (ImportError when missing)."""
         facts = lookup(model)
         self.model = model
         self.format: Format | None = format
         self.provider: Provider = facts.provider
         self._lock = threading.Lock()
         self._memo: dict[Any, _Raw] = {}
-        self._text_memo: dict[str, int] = {}
+        self._text_memo: dict[str, float] = {}
+        self._snapshots: dict[int, _Snapshot] = {}
+        self._parts: dict[str, tuple[Any, tuple[int, ...], _Raw]] = {}
         self.hits = 0
         self.misses = 0
         self.correction = 1.0
         self.observations = 0
         self.rejected_observations = 0
+        self.factor = 1.0 if calibration is None else calibration
         self.encoding: str
-        raw: Callable[[str], int]
+        raw: Callable[[str], float]
         if self.provider == "anthropic":
             family = claude.claude_family(model)
             self.claude_family: claude.ClaudeFamily | None = family
             self._per_message = claude.CLAUDE_TOKENS_PER_MESSAGE
             self._request_overhead = claude.request_overhead(family)
-            if claude.ctok_available() and calibration is None:
+            if use_ctok and not claude.ctok_available():
+                raise ImportError("ctok is not installed: pip install 'promptcop[claude]'")
+            if calibration is None and use_ctok is not False and claude.ctok_available():
                 self.encoding = f"ctok-{family}"
                 raw = claude.ctok_counter(family)
-                self.factor = 1.0
                 self.estimate = not claude.family_is_known(model)
+            elif calibration is None:
+                self.encoding = f"cl100k_base+claude-{family}-model"
+                raw = claude.claude_text_estimator(family)
+                self.estimate = True
             else:
                 self.encoding = "cl100k_base"
                 raw = self._tiktoken_counter("cl100k_base")
-                self.factor = (
-                    calibration if calibration is not None else claude.CL100K_TO_CLAUDE[family]
-                )
                 self.estimate = True
         else:
             self.claude_family = None
             name = encoding_for_openai_model(canonical_id(model))
             self.encoding = name
             raw = self._tiktoken_counter(name)
-            self.factor = calibration if calibration is not None else 1.0
             self._per_message = OPENAI_TOKENS_PER_MESSAGE
             self._request_overhead = OPENAI_REPLY_PRIMING
             known = canonical_id(model).startswith(_OPENAI_PREFIXES)
@@ -198,7 +256,7 @@ class TokenCounter:
         self._raw_text = raw
 
     @staticmethod
-    def _tiktoken_counter(name: EncodingName) -> Callable[[str], int]:
+    def _tiktoken_counter(name: EncodingName) -> Callable[[str], float]:
         encoding = get_encoding(name)
 
         def count(text: str) -> int:
@@ -215,7 +273,7 @@ class TokenCounter:
 
     # ---- raw counting ---------------------------------------------------------------------
 
-    def _raw(self, text: str) -> int:
+    def _raw(self, text: str) -> float:
         if len(text) < 64:
             return self._raw_text(text)
         hit = self._text_memo.get(text)
@@ -252,8 +310,16 @@ class TokenCounter:
         return self._apply(self._message_raw(message))
 
     def messages(self, messages: Sequence[Mapping[str, Any]]) -> list[int]:
-        """``message()`` of each message, in order."""
-        return [self._apply(self._message_raw(m)) for m in messages]
+        """``message()`` of each message, in order (same fast path as ``request()``)."""
+        return list(self._snapshot(messages).counts)
+
+    def clear(self) -> None:
+        """Forget every memoised count (the learnt correction is kept)."""
+        with self._lock:
+            self._memo.clear()
+            self._text_memo.clear()
+            self._snapshots.clear()
+            self._parts.clear()
 
     def system(self, system: str | Sequence[Mapping[str, Any]] | None) -> int:
         """Tokens of an Anthropic ``system`` parameter (string or text blocks); 0 for None.
@@ -264,14 +330,27 @@ class TokenCounter:
             return 0
         if self.provider == "openai":
             return self.message({"role": "system", "content": system})
-        return self._apply(self._memo_get(("system", _freeze(system)), system, self._system_raw))
+        return self._apply(self._part_raw("system", system, self._system_raw))
 
     def tools(self, tools: Sequence[Mapping[str, Any]] | None) -> int:
         """Tokens of tool definitions as the API serialises them, plus tool-use framing."""
         if not tools:
             return 0
         walk = self._openai_tools_raw if self.provider == "openai" else self._anthropic_tools_raw
-        return self._apply(self._memo_get(("tools", _freeze(tools)), tools, walk))
+        return self._apply(self._part_raw("tools", tools, walk))
+
+    def _part_raw(self, name: str, value: Any, walk: Callable[[Any], _Raw]) -> _Raw:
+        """System or tools: sent unchanged every turn, so first try identity (the same
+        list holding the same element objects), then the content memo."""
+        if type(value) is list:
+            signature: tuple[int, ...] = (id(value), *map(id, value))
+            cached = self._parts.get(name)
+            if cached is not None and cached[0] is value and cached[1] == signature:
+                return cached[2]
+            raw = self._memo_get((name, _freeze(value)), value, walk)
+            self._parts[name] = (value, signature, raw)
+            return raw
+        return self._memo_get((name, _freeze(value)), value, walk)
 
     def request(
         self,
@@ -281,12 +360,52 @@ class TokenCounter:
         tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> int:
         """Tokens of a whole request: overhead + system + tools + every message."""
-        total = self.request_overhead + self.system(system) + self.tools(tools)
+        head = self.request_overhead + self.system(system) + self.tools(tools)
+        return head + self._snapshot(messages).cumulative[-1]
+
+    def _snapshot(self, messages: Sequence[Mapping[str, Any]]) -> _Snapshot:
+        """Per-message counts of ``messages``, reusing an earlier call's where possible.
+
+        The compactor calls us every turn on a list that only grew. Keying every
+        message by content would cost a walk of the whole history per call, so a
+        snapshot of the last lists counted (kept per first message) is compared by
+        identity first: the leading messages that are the very same objects as last
+        time keep their counts, and only the rest is counted (through the content
+        memo). The last ``_RECHECK_TAIL`` messages of the shared run are recounted
+        anyway, because extending the newest message in place is a common pattern.
+        Older messages edited in place (rather than replaced) are not noticed; the
+        compactor never mutates its input.
+        """
+        msgs = messages if type(messages) is list else list(messages)
+        if not msgs:
+            return _EMPTY_SNAPSHOT
+        key = id(msgs[0])
+        snap = self._snapshots.get(key)
+        start = 0
+        if snap is not None and snap.refs[0] is msgs[0] and snap.correction == self.correction:
+            refs = snap.refs
+            if all(map(operator.is_, refs, msgs)):
+                common = min(len(refs), len(msgs))
+            else:
+                pairs = enumerate(zip(refs, msgs, strict=False))
+                common = next(i for i, (a, b) in pairs if a is not b)
+            start = max(0, common - _RECHECK_TAIL)
+        counts = snap.counts[:start] if snap is not None and start else []
+        cumulative = snap.cumulative[: start + 1] if snap is not None and start else [0]
         apply = self._apply
         raw = self._message_raw
-        for m in messages:
-            total += apply(raw(m))
-        return total
+        running = cumulative[-1]
+        for m in msgs[start:] if start else msgs:
+            n = apply(raw(m))
+            counts.append(n)
+            running += n
+            cumulative.append(running)
+        new = _Snapshot(msgs[:], counts, cumulative, self.correction)
+        with self._lock:
+            if key not in self._snapshots and len(self._snapshots) >= _SNAPSHOT_LIMIT:
+                del self._snapshots[next(iter(self._snapshots))]
+            self._snapshots[key] = new
+        return new
 
     # ---- calibration ----------------------------------------------------------------------
 
@@ -343,7 +462,7 @@ class TokenCounter:
             raise ValueError(
                 f"a message must be a mapping with role and content, got {type(message).__name__}"
             )
-        text = 0
+        text = 0.0
         fixed = self._per_message
         name = message.get("name")
         if isinstance(name, str) and name:
@@ -376,7 +495,7 @@ class TokenCounter:
             return self._raw(content), 0
         if isinstance(content, Mapping):  # a single block where a list was expected
             return self._block_raw(content)
-        text = fixed = 0
+        text, fixed = 0.0, 0
         for block in content:
             t, f = self._block_raw(block)
             text += t
@@ -470,7 +589,7 @@ class TokenCounter:
 
     def _document_raw(self, block: Mapping[str, Any]) -> _Raw:
         source = _plain(block.get("source")) or {}
-        text = 0
+        text = 0.0
         for key in ("title", "context"):
             value = block.get(key)
             if isinstance(value, str):
@@ -494,8 +613,8 @@ class TokenCounter:
         return self._content_raw(system)
 
     def _anthropic_tools_raw(self, tools: Any) -> _Raw:
-        text = 0
-        fixed = CLAUDE_TOOL_SYSTEM_PROMPT
+        text = 0.0
+        fixed = claude_tool_system_prompt(self.model)
         for tool in tools:
             tool = _plain(tool)
             if not isinstance(tool, Mapping):
@@ -514,7 +633,7 @@ class TokenCounter:
 
     def _openai_tools_raw(self, tools: Any) -> _Raw:
         """OpenAI cookbook's num_tokens_for_tools, extended to nested schemas (estimate)."""
-        text = 0
+        text = 0.0
         fixed = _OPENAI_FUNC_END
         for tool in tools:
             tool = _plain(tool)
