@@ -140,20 +140,32 @@ def test_unlistable_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
 
 
 PASS = {
-    "sdk import": "import anthropic\n",
-    "from import": "from openai import OpenAI\n",
-    "aliased": "import os, anthropic as a\n",
+    "aliased": "import os, anthropic as a\nr = a.Anthropic().messages.create(model='m')\n",
+    "multi-line chain": "r = (\n    client.messages\n    .create(model='m')\n)\n",
+    "bound method passed on": "await asyncio.to_thread(client.messages.create, **kw)\n",
+    "batch polling": "b = client.messages.batches.retrieve(batch_id)\n",
+    "prompt with a run of spaces": 'SYSTEM = "You are    terse."\n',
+    "prompt with trailing space": 'SYSTEM = "You are terse. "\n',
     "litellm": "from litellm import completion\nr = completion(model='x')\n",
     "factory client": "from .llm import make\nc = make()\nc.messages.create(model='m')\n",
     "bound method": "send = llm.chat.completions.create\n",
     "responses": "out = client.responses.create(model='m', input='hi')\n",
     "raw response": "client.messages.with_raw_response.create(model='m')\n",
     "prompt constant": 'SYSTEM_PROMPT = """\n    You are...\n"""\n',
-    "annotated prompt": 'system_prompt: str = "hi"\n',
+    "annotated prompt": 'system_prompt: str = "hi  "\n',
     "paren prompt": 'INSTRUCTIONS = (\n    "a"\n    "b"\n)\n',
     "wrapped prompt": 'REVIEW_PROMPT = textwrap.dedent("""\n    x\n""")\n',
 }
 FAIL = {
+    # An import with no request: nothing to report (issue 6: SDK sources import
+    # themselves everywhere, and each false pass costs a libcst parse).
+    "sdk import": "import anthropic\n",
+    "from import": "from openai import OpenAI\n",
+    "docstring mention": 'def f():\n    """Call `client.messages.create(...)`."""\n',
+    "comment mention": "# see client.chat.completions.create(model=...)\n",
+    "string mention": "raise TypeError('use client.messages.create()')\n",
+    "SDK wrapping its own method": "self.create = wrapper(\n    messages.create,\n)\n",
+    "tight prompt literal": 'system_prompt: str = "hi"\nSYSTEM = body.get("system")\n',
     "plain code": "import os\n\ndef f(x):\n    return os.path.join(x, 'y')\n",
     "time only": "import time\nLOG = f'{time.time()}'\n",
     "system call": "import os\nos.system('ls')\n",
