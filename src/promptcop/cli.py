@@ -22,8 +22,10 @@ import click
 
 from promptcop import __version__
 from promptcop.config import ConfigError, Overrides, Settings, load_settings
+from promptcop.linter.adoption import AdoptionError, AdoptionOptions, Outcome, summary_lines
+from promptcop.linter.adoption import run as run_adoption
 from promptcop.linter.report import FORMATS, Report, RuleMeta, render
-from promptcop.linter.runner import REPORT_URL, CheckOptions, CheckResult, run_check
+from promptcop.linter.runner import REPORT_URL, CheckOptions, CheckResult
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -147,6 +149,26 @@ def check_options(func: F) -> F:
         click.option(
             "--exit-zero", is_flag=True, help="Exit 0 even when there are findings."
         ),
+        click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left."),
+        click.option(
+            "--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too."
+        ),
+        click.option(
+            "--diff", is_flag=True,
+            help="Print the fixes as a unified diff without writing (exit 1 when there is one).",
+        ),
+        click.option(
+            "--baseline", type=click.Path(dir_okay=False, path_type=Path),
+            help="Report only findings not recorded in this baseline file.",
+        ),
+        click.option(
+            "--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+            help="Record every current finding in this baseline file and exit 0.",
+        ),
+        click.option(
+            "--changed-since", metavar="REF",
+            help="Report only findings on lines changed since this git ref (a PR gate).",
+        ),
         click.option(
             "--select", multiple=True, callback=_split_commas,
             help="Rule codes or prefixes to run (replaces the config's select), e.g. PC1,PC301.",
@@ -210,6 +232,12 @@ def check(
     color: bool | None,
     quiet: bool,
     verbose: bool,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
+    baseline: Path | None = None,
+    write_baseline: Path | None = None,
+    changed_since: str | None = None,
 ) -> None:
     """Check Python files for LLM API calls that waste money.
 
@@ -238,7 +266,16 @@ def check(
         if verbose:
             _describe_settings(settings)
         options = CheckOptions(paths=targets, settings=settings, debug=_debug_enabled(verbose))
-        result = run_check(options)
+        adoption = AdoptionOptions(
+            fix, unsafe_fixes, diff, baseline, write_baseline, changed_since
+        )
+        try:
+            outcome = run_adoption(options, adoption)
+        except AdoptionError as exc:
+            _fail(str(exc))
+        result = outcome.result
+        if diff or write_baseline is not None:
+            raise SystemExit(_adoption_output(outcome, adoption, output_file, exit_zero))
         report = Report(
             findings=result.findings,
             errors=result.errors,
@@ -250,6 +287,8 @@ def check(
         text = render(output_format, report, color=use_color)
         if quiet and output_format == "text":
             text = "".join(text.splitlines(keepends=True)[:-1])
+        elif output_format == "text":
+            text += "".join(f"{line}\n" for line in summary_lines(outcome, adoption))
         _write_output(text, output_file, use_color)
         if verbose:
             elapsed = time.perf_counter() - started
@@ -260,6 +299,31 @@ def check(
                 err=True,
             )
     raise SystemExit(_exit_status(result, exit_zero))
+
+
+def _adoption_output(
+    outcome: Outcome, adoption: AdoptionOptions, output_file: str | None, exit_zero: bool
+) -> int:
+    """Output of ``--diff`` (the patch) or ``--write-baseline``; returns the exit code."""
+    for error in outcome.result.errors:
+        click.echo(f"promptcop: error: {error.path}: {error.message}", err=True)
+    if adoption.diff:
+        fixes = outcome.fixes
+        patch = fixes.diff() if fixes is not None else ""
+        _write_output(patch, output_file, False)
+        count = outcome.fixed
+        noun = "finding" if count == 1 else "findings"
+        click.echo(f"Would fix {count} {noun}." if patch else "No fixes available.", err=True)
+        status = EXIT_FINDINGS if patch and not exit_zero else EXIT_OK
+    else:
+        if adoption.fix:
+            click.echo(f"Fixed {outcome.fixed} findings.", err=True)
+        click.echo(
+            f"promptcop: wrote {outcome.baseline_written} findings to {adoption.write_baseline}",
+            err=True,
+        )
+        status = EXIT_OK
+    return EXIT_ERROR if outcome.result.internal_errors else status
 
 
 def _exit_status(result: CheckResult, exit_zero: bool) -> int:
