@@ -296,7 +296,9 @@ class _Parts:
         role = _role(message)
         if isinstance(content, list):
             self.add_blocks(section, f"{label}.content", content, role)
-        elif isinstance(content, str):
+        elif isinstance(content, str) or (
+            isinstance(content, dict) and isinstance(content.get("sha256"), str)
+        ):
             self.add(section, label, content, role)
         else:
             # Responses items (function_call, ...) and content-less messages.

@@ -9,8 +9,8 @@ from promptcop.audit.families import FamilyStats
 
 
 def _usd(value: float) -> float:
-    # Micro-dollar precision: enough for one-token costs, stable in golden output.
-    return round(value, 6)
+    # Well below one token of the cheapest model; hides float noise in the output.
+    return round(value, 10)
 
 
 def _totals_json(t: Totals) -> dict[str, Any]:
