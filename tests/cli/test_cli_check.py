@@ -16,6 +16,7 @@ from .conftest import SDK_HEADER, write
 pytestmark = pytest.mark.usefixtures("fake_engine")
 
 BAD_LINE = 'client.messages.create(model="m", messages=[])  # BAD\n'
+CALL = 'client.messages.create(model="m", max_tokens=5, messages=[])\n'
 
 
 def run(*args: str) -> Result:
@@ -62,7 +63,7 @@ def test_paths_keep_the_given_prefix_and_output_is_sorted(project: Path) -> None
 
 def test_json_format_is_the_contract(project: Path) -> None:
     write(project / "app.py", SDK_HEADER + BAD_LINE)
-    (project / "latin.py").write_bytes(b"import openai\nx = '\xe9'\n")
+    (project / "latin.py").write_bytes(b"c.messages.create()\nx = '\xe9'\n")
     result = run("--format", "json")
     assert result.exit_code == 1
     document = json.loads(result.output)
@@ -73,7 +74,7 @@ def test_json_format_is_the_contract(project: Path) -> None:
     assert document["errors"] == [
         {
             "path": "latin.py",
-            "message": "not valid UTF-8: byte 0xe9 at offset 19 "
+            "message": "not valid UTF-8: byte 0xe9 at offset 25 "
             "(re-encode the file or add a PEP 263 coding declaration)",
         }
     ]
@@ -179,9 +180,9 @@ def test_missing_path_is_an_error_entry_not_a_stop(project: Path) -> None:
 
 def test_bad_files_never_stop_the_run(project: Path) -> None:
     write(project / "good.py", SDK_HEADER + BAD_LINE)
-    (project / "binary.py").write_bytes(b"import openai\x00\x01\x02")
+    (project / "binary.py").write_bytes(b"c.messages.create(\x00\x01\x02")
     (project / "empty.py").write_bytes(b"")
-    write(project / "huge.py", SDK_HEADER + "x = 1\n" * 400_000)
+    write(project / "huge.py", SDK_HEADER + CALL + "x = 1\n" * 400_000)
     locked = write(project / "locked.py", SDK_HEADER)
     locked.chmod(0)
     result = run("--format", "json")
@@ -198,7 +199,7 @@ def test_bad_files_never_stop_the_run(project: Path) -> None:
 
 
 def test_internal_error_is_one_line_and_exit_2(project: Path) -> None:
-    write(project / "a.py", SDK_HEADER + "# CRASH\n")
+    write(project / "a.py", SDK_HEADER + CALL + "# CRASH\n")
     write(project / "b.py", SDK_HEADER + BAD_LINE)
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 2

@@ -103,7 +103,8 @@ def run_check(options: CheckOptions) -> CheckResult:
     texts = {s.file.path: s.text for s in sources}
     kept, suppressions = filter_findings(findings, codes, collected, texts, settings)
     # A file the engine failed on has no findings, so its comments would all look unused.
-    clean = {p: t for p, t in texts.items() if p not in {e.path for e in errors}}
+    failed = {e.path for e in errors}
+    clean = {p: t for p, t in texts.items() if p not in failed}
     kept.extend(suppression_hygiene(clean, suppressions, codes, collected, settings))
     return CheckResult(
         findings=tuple(sort_findings(kept)),
