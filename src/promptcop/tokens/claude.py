@@ -22,21 +22,34 @@ ClaudeFamily = Literal["v3", "v4.7", "v4.8"]
 # v3 = Claude 3 through Opus 4.6, v4.7 = Opus 4.7, v4.8 = Opus 4.8, Sonnet 5, Fable 5 and later.
 _CTOK_VERSION: dict[ClaudeFamily, str] = {"v3": "3.0", "v4.7": "4.7", "v4.8": "4.8"}
 
-# cl100k -> Claude calibration, measured by bench/bench_tokens.py against ctok
-# (the offline reconstruction of Claude's tokenizer, API_FACTS.md 6.3) on its
-# corpus of prose, Python and C code, JSON, tool schemas, tool output and
-# text in 19 languages, every kind weighted equally.
-# A single factor (Claude tokens ~= cl100k tokens * factor) is off by up to
-# ~20-30 % on some kinds (C code with ALL_CAPS macros costs Claude more, CJK text
-# less), so the default is a linear model over four features that cost one C-speed
-# pass each:  Claude ~= a*cl100k + b*chars + c*(utf8 bytes - chars) + d*uppercase.
-# PROVISIONAL until the bench run of this date fills them in.
+# cl100k -> Claude calibration, measured 2026-11-23 by bench/bench_tokens.py
+# against ctok 1.3.0 (the offline reconstruction of Claude's tokenizer,
+# API_FACTS.md 6.3) on its generated corpus (bench/token_corpus.py: 2.39M chars
+# of prose, Python and C code, JSON, tool schemas, tool output and text in 19
+# languages), fitted on the even-numbered documents of each kind with every kind
+# weighted equally (least squares of relative error), checked on the odd ones.
+#
+# A single factor (Claude ~= cl100k * factor) is off by up to 22 % (v3) / 30 %
+# (v4.7+) on some kinds: C code full of ALL_CAPS costs Claude far more, CJK and
+# other non-Latin text less. So the default is a linear model over four features
+# that each cost one C-speed pass:
+#     Claude ~= a*cl100k + b*chars + c*(utf8 bytes - chars) + d*(A-Z letters)
+# whose worst held-out error per kind is 6.1 % (v3) / 6.8 % (v4.7, v4.8); mean
+# per-document error 1-7 % for code, prose, JSON and tool schemas, 10-12 % for
+# non-English text. The single factors stay for ``calibration=`` users and reports.
 CALIBRATION_AS_OF = "2026-11-23"
-CL100K_TO_CLAUDE: dict[ClaudeFamily, float] = {"v3": 1.131, "v4.7": 1.363, "v4.8": 1.363}
+CL100K_TO_CLAUDE: dict[ClaudeFamily, float] = {"v3": 1.1361, "v4.7": 1.3677, "v4.8": 1.3668}
 CLAUDE_TEXT_MODEL: dict[ClaudeFamily, tuple[float, float, float, float]] = {
-    "v3": (0.9912, 0.0296, -0.0865, 0.4271),
-    "v4.7": (0.9668, 0.1052, -0.1336, 0.8068),
-    "v4.8": (0.9668, 0.1052, -0.1336, 0.8068),
+    "v3": (0.9997, 0.0286, -0.0909, 0.4209),
+    "v4.7": (0.9766, 0.1040, -0.1374, 0.7961),
+    "v4.8": (0.9757, 0.1042, -0.1384, 0.7955),
+}
+# Worst per-kind error of the model above on held-out documents (same run), for
+# callers that want a safety margin on a budget.
+CLAUDE_TEXT_MODEL_WORST_ERROR: dict[ClaudeFamily, float] = {
+    "v3": 0.061,
+    "v4.7": 0.068,
+    "v4.8": 0.068,
 }
 _UPPER = re.compile(r"[A-Z]")
 
