@@ -216,8 +216,7 @@ class _Recorder:
             if not self._warned:
                 self._warned = True
                 warnings.warn(
-                    f"promptcop.record cannot log to {self.path} ({exc}); "
-                    "calls go on unrecorded",
+                    f"promptcop.record cannot log to {self.path} ({exc}); calls go on unrecorded",
                     RuntimeWarning,
                     stacklevel=4,
                 )
@@ -271,9 +270,7 @@ def _jsonable(value: Any, depth: int = 0) -> Any:
     if depth > 50:
         return repr(value)
     if isinstance(value, Mapping):
-        return {
-            str(k): _jsonable(v, depth + 1) for k, v in value.items() if not _is_sentinel(v)
-        }
+        return {str(k): _jsonable(v, depth + 1) for k, v in value.items() if not _is_sentinel(v)}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v, depth + 1) for v in value]
     if isinstance(value, (bytes, bytearray)):
