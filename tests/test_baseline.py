@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from promptcop.cli import main
 from promptcop.linter.baseline import (
     BaselineError,
     load_baseline,
@@ -15,6 +19,7 @@ from promptcop.linter.baseline import (
     write_baseline,
 )
 from promptcop.linter.model import Finding, Location
+from tests.fix import engine
 
 
 def _finding(path: str, line: int, snippet: str, code: str = "PC101") -> Finding:
@@ -144,3 +149,128 @@ def test_bad_baseline_is_a_one_line_error(
     message = str(info.value)
     assert expected in message
     assert "\n" not in message
+
+
+# --- the CLI in a real throwaway git repository ------------------------------------
+
+
+def _git(repo: Path, *args: str) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    engine.install(monkeypatch)
+    root = tmp_path / "repo"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "app.py").write_text("a = stamp()\nb = stamp()\nc = 1\n")
+    (root / "pkg" / "tools.py").write_text("t = stamp()\n")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "legacy code")
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("PROMPTCOP_DEBUG", raising=False)
+    return root
+
+
+def _check(*args: str) -> Result:
+    return CliRunner().invoke(main, ["check", *args], catch_exceptions=False)
+
+
+def _lines(result: Result) -> list[tuple[str, int]]:
+    return [(f["path"], f["line"]) for f in json.loads(result.output)["findings"]]
+
+
+def test_write_then_check_against_baseline(repo: Path) -> None:
+    written = _check("--write-baseline", "promptcop-baseline.json", "pkg")
+    assert written.exit_code == 0
+    assert "wrote 3 findings" in written.stderr
+    _git(repo, "add", "promptcop-baseline.json")
+    _git(repo, "commit", "-q", "-m", "adopt promptcop")
+
+    clean = _check("--baseline", "promptcop-baseline.json", "--format", "json", "pkg")
+    assert clean.exit_code == 0
+    assert _lines(clean) == []
+
+    # Moving code (lines inserted above) does not resurrect anything; a new
+    # copy of a recorded finding, and a changed snippet, are reported.
+    (repo / "pkg" / "app.py").write_text(
+        "import os\n\n\na = stamp()\nb = stamp()\nc = 1\nd = stamp()\n"
+    )
+    (repo / "pkg" / "tools.py").write_text("t = stamp() or stamp()\n")
+    result = _check("--baseline", "promptcop-baseline.json", "--format", "json", "pkg")
+    assert result.exit_code == 1
+    assert _lines(result) == [("pkg/app.py", 7), ("pkg/tools.py", 1)]
+
+
+def test_baseline_matches_from_another_directory(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _check("--write-baseline", "baseline.json", "pkg")
+    monkeypatch.chdir(repo / "pkg")
+    result = _check("--baseline", "../baseline.json", "--format", "json", ".")
+    assert _lines(result) == []
+
+
+def test_baseline_file_is_stable_across_runs(repo: Path) -> None:
+    _check("--write-baseline", "b.json", "pkg")
+    first = (repo / "b.json").read_bytes()
+    _check("--write-baseline", "b.json", "pkg")
+    assert (repo / "b.json").read_bytes() == first
+    # Nothing to commit: the rewrite is byte-identical.
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "b.json"], cwd=repo, capture_output=True, text=True
+    )
+    assert status.stdout.startswith("??")
+
+
+def test_stale_entries_are_mentioned(repo: Path) -> None:
+    _check("--write-baseline", "b.json", "pkg")
+    (repo / "pkg" / "tools.py").write_text("t = 1\n")
+    result = _check("--baseline", "b.json", "pkg")
+    assert result.exit_code == 0
+    assert "1 baseline entries no longer match" in result.output
+    assert "3 findings" not in result.output
+
+
+def test_baseline_and_changed_since_together(repo: Path) -> None:
+    _check("--write-baseline", "b.json", "pkg")
+    (repo / "pkg" / "app.py").write_text("a = stamp()\nb = stamp()\nc = stamp()\n")
+    (repo / "pkg" / "tools.py").write_text("t = stamp()\nu = stamp()\n")
+    result = _check("--baseline", "b.json", "--changed-since", "HEAD", "--format", "json", "pkg")
+    assert _lines(result) == [("pkg/app.py", 3), ("pkg/tools.py", 2)]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        ("{oops", "not valid JSON"),
+        ('{"version": 9, "findings": []}', "version 9"),
+    ],
+)
+def test_bad_baseline_exits_2_before_linting(repo: Path, content: str | None, message: str) -> None:
+    if content is not None:
+        (repo / "b.json").write_text(content)
+    result = CliRunner().invoke(main, ["check", "--baseline", "b.json", "pkg"])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+def test_write_baseline_refuses_changed_since(repo: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["check", "--write-baseline", "b.json", "--changed-since", "HEAD", "pkg"]
+    )
+    assert result.exit_code == 2
+    assert not (repo / "b.json").exists()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from promptcop.cli import main
 from promptcop.linter.changed import ChangedLinesError, changed_lines, parse_diff
 from promptcop.linter.model import Finding, Location
+from tests.fix import engine
 
 
 def git(repo: Path, *args: str) -> str:
@@ -160,3 +164,64 @@ def test_parse_diff_hunks() -> None:
     )
     parsed = parse_diff(diff)
     assert parsed == {"a.py": frozenset({3, 11, 12}), "sp ace\u00e9.py": frozenset({1})}
+
+
+# --- the CLI against a real repository ------------------------------------------------
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(main, ["check", "--format", "json", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def cli_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    engine.install(monkeypatch)
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("PROMPTCOP_DEBUG", raising=False)
+    (repo / "svc.py").write_text("a = stamp()\nb = 1\nc = 2\n")
+    git(repo, "add", "svc.py")
+    git(repo, "commit", "-q", "-m", "old finding")
+    return repo
+
+
+def _reported(result: Result) -> list[tuple[str, int]]:
+    document = json.loads(result.output)
+    return [(f["path"], f["line"]) for f in document["findings"]]
+
+
+def test_cli_reports_only_changed_lines(cli_repo: Path) -> None:
+    (cli_repo / "svc.py").write_text("a = stamp()\nb = stamp()\nc = 2\n")
+    (cli_repo / "fresh.py").write_text("z = stamp()\n")
+    everything = _cli(".")
+    assert sorted(_reported(everything)) == [("fresh.py", 1), ("svc.py", 1), ("svc.py", 2)]
+    gated = _cli("--changed-since", "HEAD", ".")
+    assert sorted(_reported(gated)) == [("fresh.py", 1), ("svc.py", 2)]
+    assert gated.exit_code == 1
+
+
+def test_cli_clean_change_exits_zero(cli_repo: Path) -> None:
+    (cli_repo / "svc.py").write_text("a = stamp()\nb = 1\nc = 3\n")
+    result = _cli("--changed-since", "HEAD", ".")
+    assert _reported(result) == []
+    assert result.exit_code == 0
+    text = CliRunner().invoke(main, ["check", "--changed-since", "HEAD", "."])
+    assert "1 findings on lines unchanged since HEAD not shown." in text.output
+
+
+def test_cli_bad_ref_exits_2_with_one_line(cli_repo: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--changed-since", "nope", "."])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "nope" in result.stderr
+
+
+def test_cli_outside_repository_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine.install(monkeypatch)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.py").write_text("x = stamp()\n")
+    monkeypatch.chdir(plain)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    result = CliRunner().invoke(main, ["check", "--changed-since", "HEAD", "."])
+    assert result.exit_code == 2
+    assert "not in one" in result.stderr
