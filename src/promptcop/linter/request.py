@@ -171,7 +171,9 @@ class Seq:
     more: Value | None = None
     unordered: Unordered | None = None
     origin: Origin | None = None
-    kind: Literal["list", "tuple", "set"] = "list"
+    # "spread": an element standing for zero or more elements of an outer list
+    # (``[system, *history, question]``), so later items keep their positions.
+    kind: Literal["list", "tuple", "set", "spread"] = "list"
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,242 @@
+"""PC301 missing-max-tokens: an LLM call with no output limit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.model import Edit, Finding, Fix
+from promptcop.linter.request import Request
+from promptcop.linter.rules import Invalid
+from promptcop.linter.sites import OUTPUT_LIMIT_KEYS
+
+CODE = "PC301"
+NAME = "missing-max-tokens"
+SEVERITY = "warning"
+SUMMARY = "An LLM call sets no output limit (max_tokens / max_completion_tokens / max_output_tokens)"
+FIX = "unsafe"
+DOC = """
+## What it does
+Finds LLM calls that set no output limit: `max_tokens` (Anthropic Messages,
+OpenAI chat, litellm), `max_completion_tokens` (OpenAI chat, required in
+practice by reasoning models) or `max_output_tokens` (OpenAI Responses). A
+`**kwargs` dict that statically holds the key counts as set; a `**kwargs` the
+analysis cannot see is not reported. Token counting calls need no limit.
+
+## Why is this bad?
+Output tokens are the expensive ones (4-5x the input price for most models,
+see `pricing.json`), and without a limit one runaway answer, a loop in the
+model's reasoning or a prompt injection asking for "a very long answer" is
+billed up to the model's maximum output on every call. The Anthropic Messages
+API requires `max_tokens` (API_FACTS.md 2.1), so the call fails at run time;
+OpenAI's `max_tokens` is deprecated for `max_completion_tokens`, which also
+bounds reasoning tokens (API_FACTS.md 3.10, 3.11).
+
+## Example
+```python
+client.chat.completions.create(model="gpt-4.1-mini", messages=messages)
+```
+
+## Use instead
+```python
+client.chat.completions.create(
+    model="gpt-4.1-mini", messages=messages, max_completion_tokens=512
+)
+```
+
+## Fix safety
+Unsafe: the fix adds the API's limit keyword with the configured default
+(`fix-max-tokens`, 1024). A limit lower than the longest answer the code
+expects truncates output, so it needs review.
+
+## Options
+- `fix-max-tokens`: the value the fix writes (default 1024).
+
+## References
+- API_FACTS.md 2.1 (Anthropic `max_tokens` required), 3.10, 3.11
+- https://platform.openai.com/docs/api-reference/chat/create
+"""
+
+VALID = [
+    """
+import anthropic
+client = anthropic.Anthropic()
+client.messages.create(model="claude-sonnet-4-6", max_tokens=300, messages=[])
+""",
+    # A static **kwargs dict that carries the limit.
+    """
+from openai import OpenAI
+client = OpenAI()
+DEFAULTS = {"model": "gpt-4.1-mini", "max_completion_tokens": 256}
+def ask(q):
+    return client.chat.completions.create(messages=[{"role": "user", "content": q}], **DEFAULTS)
+""",
+    # An unknown **kwargs may hold it: not reported.
+    """
+from openai import OpenAI
+client = OpenAI()
+def ask(q, **options):
+    return client.chat.completions.create(model="gpt-4.1", messages=q, **options)
+""",
+    # Token counting needs no output limit.
+    """
+import anthropic
+client = anthropic.Anthropic()
+client.messages.count_tokens(model="claude-sonnet-4-6", messages=[{"role": "user", "content": "hi"}])
+""",
+    # Responses API with its own keyword.
+    """
+from openai import AsyncOpenAI
+llm = AsyncOpenAI()
+async def draft(topic):
+    return await llm.responses.create(model="gpt-5-mini", input=topic, max_output_tokens=400)
+""",
+    # Not an LLM SDK: Twilio's messages.create has no model.
+    """
+from twilio.rest import Client
+client = Client()
+client.messages.create(to="+1", from_="+2", body="hi")
+""",
+]
+
+INVALID = [
+    Invalid(
+        """
+import openai
+client = openai.OpenAI()
+def classify(text):
+    return client.chat.completions.create(  # expect: PC301
+        model="gpt-4.1-mini",
+        messages=[{"role": "user", "content": text}],
+    )
+""",
+        fixed="""
+import openai
+client = openai.OpenAI()
+def classify(text):
+    return client.chat.completions.create(  # expect: PC301
+        model="gpt-4.1-mini",
+        messages=[{"role": "user", "content": text}],
+        max_completion_tokens=1024,
+    )
+""",
+    ),
+    Invalid(
+        """
+from anthropic import AsyncAnthropic as Claude
+class Bot:
+    def __init__(self):
+        self.llm = Claude()
+    async def ask(self, q):
+        return await self.llm.messages.create(model="claude-haiku-4-5", messages=q)  # expect: PC301
+""",
+        fixed="""
+from anthropic import AsyncAnthropic as Claude
+class Bot:
+    def __init__(self):
+        self.llm = Claude()
+    async def ask(self, q):
+        return await self.llm.messages.create(model="claude-haiku-4-5", messages=q, max_tokens=1024)  # expect: PC301
+""",
+    ),
+    Invalid(
+        """
+from openai import AsyncOpenAI
+llm = AsyncOpenAI()
+async def draft(topic):
+    return await llm.responses.create(model="gpt-5-mini", input=topic)  # expect: PC301
+""",
+        fixed="""
+from openai import AsyncOpenAI
+llm = AsyncOpenAI()
+async def draft(topic):
+    return await llm.responses.create(model="gpt-5-mini", input=topic, max_output_tokens=1024)  # expect: PC301
+""",
+    ),
+    # A bound method, litellm, and a receiver known only by the call's shape.
+    """
+import litellm
+from openai import OpenAI
+complete = OpenAI().chat.completions.create
+def a(q):
+    complete(model="gpt-4.1", messages=q)  # expect: PC301
+def b(q):
+    litellm.completion(model="gpt-4.1", messages=q)  # expect: PC301
+def c(client, q):
+    client.messages.create(model="claude-sonnet-4-6", messages=q)  # expect: PC301
+""",
+    # A static **kwargs dict without the key.
+    """
+from openai import OpenAI
+client = OpenAI()
+DEFAULTS = {"model": "gpt-4.1-mini", "temperature": 0}
+def s(q):
+    with client.chat.completions.stream(messages=q, **DEFAULTS) as s:  # expect: PC301
+        return s
+""",
+]
+
+
+def _limit_key(request: Request) -> str:
+    keys = OUTPUT_LIMIT_KEYS[request.api]
+    return keys[0] if keys else "max_tokens"
+
+
+def _fix(ctx: RuleContext, request: Request) -> Fix | None:
+    call = request.call
+    if request.batch_params is not None or request.site.module is not ctx.parsed:
+        return None
+    args = list(call.args)
+    if not args:
+        return None
+    key = _limit_key(request)
+    last = args[-1]
+    new_arg = cst.Arg(
+        keyword=cst.Name(key),
+        value=cst.Integer(str(ctx.settings.fix_max_tokens)),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+    separator: cst.Comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
+        separator = args[-2].comma
+    # libcst's range of an argument stops before its comma: replace the argument
+    # itself and keep whatever comma and line break followed it.
+    bare = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    content = ctx.code(bare) + ctx.code(separator) + ctx.code(new_arg)
+    location = ctx.location(last)
+    return Fix(
+        f"Add `{key}={ctx.settings.fix_max_tokens}`",
+        "unsafe",
+        (Edit(location, content),),
+    )
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    for request in ctx.requests:
+        if not request.needs_output_limit or request.output_limit is not None:
+            continue
+        if request.unknown_kwargs:
+            continue
+        key = _limit_key(request)
+        node: cst.CSTNode = request.batch_params or request.call
+        where = "this batch entry" if request.batch_params is not None else (
+            f"{request.method} at {ctx.where(request.site)}"
+        )
+        why = (
+            "the Messages API requires it"
+            if request.provider == "anthropic"
+            else "output is billed up to the model's maximum"
+        )
+        yield ctx.finding(
+            code=CODE,
+            name=NAME,
+            severity=SEVERITY,
+            message=f"{where} sets no output limit ({why}); set `{key}=`",
+            node=node,
+            site=request.site,
+            fix=_fix(ctx, request),
+        )

@@ -1,0 +1,544 @@
+"""The call-site model: which calls are LLM requests, and what each one sends.
+
+A call is a request when its callee *is* an SDK method: the receiver resolves
+(through aliases, ``self`` attributes, globals, factories, annotated
+parameters, bound methods) to a client of a known SDK and the attribute path
+is one of the request methods below. When the receiver cannot be resolved (an
+unannotated parameter, an opaque call), the call is classified by its shape
+instead: the SDK's method chain *and* its keywords (``model=`` with
+``messages=`` for chat APIs), so ``twilio.messages.create(to=..., body=...)``
+is not mistaken for one.
+
+Each request becomes a :class:`~promptcop.linter.request.Request`: its
+arguments resolved (including ``**kwargs`` dicts), its parts laid out in API
+order (tools -> system -> messages, API_FACTS.md 1.4) with cache markers.
+A ``messages.batches.create`` call yields one request per ``params`` entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import libcst as cst
+
+from promptcop.linter.context import PromptLiteral
+from promptcop.linter.project import ModuleInfo
+from promptcop.linter.request import (
+    ApiKind,
+    Argument,
+    CacheControl,
+    Const,
+    Dyn,
+    Map,
+    OutputLimit,
+    Part,
+    Provider,
+    Request,
+    SdkRef,
+    Section,
+    Seq,
+    Site,
+    Text,
+    Unk,
+    Value,
+)
+from promptcop.linter.values import Resolver
+
+# (method path below the client) -> API kind, per provider.
+_ANTHROPIC: dict[tuple[str, ...], ApiKind] = {
+    ("messages", "create"): "anthropic.messages",
+    ("messages", "stream"): "anthropic.messages",
+    ("beta", "messages", "create"): "anthropic.messages",
+    ("beta", "messages", "stream"): "anthropic.messages",
+    ("messages", "count_tokens"): "anthropic.count_tokens",
+    ("beta", "messages", "count_tokens"): "anthropic.count_tokens",
+    ("messages", "batches", "create"): "anthropic.batch",
+    ("beta", "messages", "batches", "create"): "anthropic.batch",
+}
+_OPENAI: dict[tuple[str, ...], ApiKind] = {
+    ("chat", "completions", "create"): "openai.chat",
+    ("chat", "completions", "parse"): "openai.chat",
+    ("chat", "completions", "stream"): "openai.chat",
+    ("beta", "chat", "completions", "create"): "openai.chat",
+    ("beta", "chat", "completions", "parse"): "openai.chat",
+    ("beta", "chat", "completions", "stream"): "openai.chat",
+    ("responses", "create"): "openai.responses",
+    ("responses", "parse"): "openai.responses",
+    ("responses", "stream"): "openai.responses",
+}
+_LITELLM: dict[tuple[str, ...], ApiKind] = {
+    ("completion",): "litellm.completion",
+    ("acompletion",): "litellm.completion",
+}
+_METHODS = frozenset({"create", "stream", "parse", "count_tokens", "completion", "acompletion"})
+# The keywords that bound the output, per API (API_FACTS.md 2.1, 3.10, 3.11).
+OUTPUT_LIMIT_KEYS: dict[str, tuple[str, ...]] = {
+    "anthropic.messages": ("max_tokens",),
+    "anthropic.batch": ("max_tokens",),
+    "anthropic.count_tokens": (),
+    "openai.chat": ("max_completion_tokens", "max_tokens"),
+    "openai.responses": ("max_output_tokens",),
+    "litellm.completion": ("max_tokens", "max_completion_tokens"),
+}
+_CANDIDATE_TEXT = re.compile(
+    r"\.\s*(?:create|stream|parse|count_tokens|completion|acompletion)\s*\(|litellm"
+)
+_BOUND_NAME = re.compile(
+    r"^\s*([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[\w.()\s]*\.(?:create|stream|parse|completion|acompletion)\s*$",
+    re.M,
+)
+_PROMPT_NAME = re.compile(r"(?:^|_)(?:prompts?|system|sys|instructions?|preamble|persona)(?:_|$)|prompt", re.I)
+_PROMPT_TEXT = re.compile(r"(?i)(prompt|system|instruction|preamble|persona)\w*\s*(?::[^=\n]*)?=")
+
+
+@dataclass
+class ModuleIndex:
+    """What one walk of the tree collects: parents, candidate calls, prompt literals."""
+
+    parents: dict[cst.CSTNode, cst.CSTNode]
+    calls: list[cst.Call]
+    literals: list[PromptLiteral]
+
+
+def index_module(info: ModuleInfo) -> ModuleIndex:
+    """One walk over the tree (cached on ``info``), only when the text can hold a site."""
+    cached = getattr(info, "_site_index", None)
+    if isinstance(cached, ModuleIndex):
+        return cached
+    source = info.parsed.source
+    want_calls = bool(_CANDIDATE_TEXT.search(source))
+    bound_names = set(_BOUND_NAME.findall(source))
+    bound_names.update(n for n, q in info.imports.items() if q.startswith("litellm."))
+    want_literals = bool(_PROMPT_TEXT.search(source))
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    calls: list[cst.Call] = []
+    literals: list[PromptLiteral] = []
+    if want_calls or bound_names or want_literals:
+        stack: list[cst.CSTNode] = [info.parsed.module]
+        while stack:
+            node = stack.pop()
+            children = node.children
+            for child in children:
+                parents[child] = node
+            stack.extend(reversed(children))
+            if isinstance(node, cst.Call):
+                func = node.func
+                if (isinstance(func, cst.Attribute) and func.attr.value in _METHODS) or (
+                    isinstance(func, cst.Name) and func.value in bound_names
+                ):
+                    calls.append(node)
+            elif want_literals and isinstance(node, (cst.Assign, cst.AnnAssign)):
+                _prompt_literal(node, literals)
+    index = ModuleIndex(parents, calls, literals)
+    info._site_index = index  # type: ignore[attr-defined]
+    return index
+
+
+def _prompt_literal(node: cst.Assign | cst.AnnAssign, out: list[PromptLiteral]) -> None:
+    value = node.value
+    if value is None:
+        return
+    targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+    for target in targets:
+        name = target.attr.value if isinstance(target, cst.Attribute) else (
+            target.value if isinstance(target, cst.Name) else None
+        )
+        if name is None or not _PROMPT_NAME.search(name):
+            continue
+        for literal in _string_literals(value):
+            out.append(PromptLiteral(name, literal))
+
+
+def _string_literals(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The string literals an assigned value is written with (through dedent and ``+``)."""
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return [value]
+    if isinstance(value, cst.Call) and value.args:
+        return _string_literals(value.args[0].value)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+        return _string_literals(value.left) + _string_literals(value.right)
+    if isinstance(value, cst.Attribute):
+        return []
+    return []
+
+
+def find_prompt_literals(info: ModuleInfo) -> tuple[PromptLiteral, ...]:
+    return tuple(index_module(info).literals)
+
+
+def find_requests(resolver: Resolver) -> tuple[Request, ...]:
+    """Every LLM request made in the resolver's module, in source order."""
+    info = resolver.info
+    index = index_module(info)
+    if not index.calls:
+        return ()
+    resolver.set_parents(index.parents)
+    out: list[Request] = []
+    for call in index.calls:
+        try:
+            out.extend(_classify(call, resolver, index))
+        except RecursionError:
+            raise
+        except (ValueError, KeyError, AttributeError, TypeError, IndexError):
+            # A shape we do not understand is not a request; never a crash.
+            continue
+    return tuple(out)
+
+
+def _ancestors(node: cst.CSTNode, parents: dict[cst.CSTNode, cst.CSTNode]) -> tuple[cst.CSTNode, ...]:
+    chain: list[cst.CSTNode] = []
+    current = parents.get(node)
+    while current is not None:
+        chain.append(current)
+        current = parents.get(current)
+    return tuple(reversed(chain))
+
+
+def _chain(func: cst.BaseExpression) -> tuple[str, ...]:
+    parts: list[str] = []
+    while isinstance(func, cst.Attribute):
+        parts.append(func.attr.value)
+        func = func.value
+    if isinstance(func, cst.Name):
+        parts.append(func.value)
+    return tuple(reversed(parts))
+
+
+def _lookup(provider: Provider | None, path: tuple[str, ...]) -> tuple[Provider, ApiKind] | None:
+    tables: list[tuple[Provider, dict[tuple[str, ...], ApiKind]]] = [
+        ("anthropic", _ANTHROPIC),
+        ("openai", _OPENAI),
+        ("litellm", _LITELLM),
+    ]
+    for name, table in tables:
+        if provider is not None and provider != name:
+            continue
+        if path in table:
+            return name, table[path]
+    return None
+
+
+def _by_shape(call: cst.Call) -> tuple[Provider, ApiKind] | None:
+    """Classify a call on a receiver we could not resolve by its method chain and keywords."""
+    chain = _chain(call.func) if isinstance(call.func, cst.Attribute) else ()
+    if not chain and isinstance(call.func, cst.Attribute):
+        # Receiver is an expression (``get_client().messages.create``).
+        parts: list[str] = []
+        f: cst.BaseExpression = call.func
+        while isinstance(f, cst.Attribute):
+            parts.append(f.attr.value)
+            f = f.value
+        chain = tuple(reversed(parts))
+    keywords = {a.keyword.value for a in call.args if a.keyword is not None}
+    has_star = any(a.star == "**" for a in call.args)
+    for provider, table in (("anthropic", _ANTHROPIC), ("openai", _OPENAI)):
+        for path, api in table.items():
+            if len(chain) > len(path) and chain[-len(path) :] == path:
+                if api == "openai.responses":
+                    ok = "model" in keywords and bool(keywords & {"input", "instructions"})
+                elif api == "anthropic.batch":
+                    ok = "requests" in keywords
+                else:
+                    ok = "model" in keywords and "messages" in keywords
+                if ok or (has_star and path[-2:] == ("completions", "create")):
+                    return provider, api  # type: ignore[return-value]
+    return None
+
+
+def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Request]:
+    env = resolver.env_at(call)
+    func = call.func
+    found: tuple[Provider, ApiKind] | None = None
+    method = ""
+    if isinstance(func, cst.Attribute):
+        receiver = resolver.resolve(func.value, env)
+        if isinstance(receiver, SdkRef):
+            path = (*receiver.path, func.attr.value)
+            found = _lookup(receiver.provider, path)
+            method = ".".join(path)
+            if found is None:
+                return []
+        elif isinstance(receiver, (Unk, Dyn)):
+            found = _by_shape(call)
+            if found is not None:
+                chain = _chain(func)
+                method = ".".join(chain[-4:]) if chain else func.attr.value
+                for path in (*_ANTHROPIC, *_OPENAI):
+                    if chain[-len(path) :] == path:
+                        method = ".".join(path)
+                        break
+        else:
+            return []
+    else:
+        target = resolver.resolve(func, env)
+        if isinstance(target, SdkRef) and target.path:
+            found = _lookup(target.provider, target.path)
+            method = ".".join(target.path)
+    if found is None:
+        return []
+    provider, api = found
+    ancestors = _ancestors(call, index.parents)
+    site = Site(call, resolver.info.parsed, ancestors)
+    arguments, unknown = _arguments(call, resolver)
+    if api == "anthropic.batch":
+        return _batch_requests(call, resolver, site, arguments, provider, method)
+    return [_request(provider, api, method, site, arguments, unknown, resolver)]
+
+
+def _arguments(call: cst.Call, resolver: Resolver) -> tuple[list[Argument], bool]:
+    env = resolver.env_at(call)
+    out: list[Argument] = []
+    unknown = False
+    for arg in call.args:
+        if arg.keyword is not None:
+            out.append(Argument(arg.keyword.value, resolver.resolve(arg.value, env), arg.value))
+        elif arg.star == "**":
+            value = resolver.resolve(arg.value, env)
+            if isinstance(value, Map):
+                for key, v in value.entries:
+                    out.append(Argument(key, v, arg.value))
+                if value.rest is not None:
+                    unknown = True
+            else:
+                unknown = True
+    return out, unknown
+
+
+def _batch_requests(
+    call: cst.Call,
+    resolver: Resolver,
+    site: Site,
+    arguments: list[Argument],
+    provider: Provider,
+    method: str,
+) -> list[Request]:
+    requests_arg = next((a for a in arguments if a.name == "requests"), None)
+    if requests_arg is None:
+        return []
+    value = requests_arg.value
+    entries: list[Value] = []
+    if isinstance(value, Seq):
+        entries.extend(value.items)
+        if value.more is not None:
+            entries.append(value.more)
+    out: list[Request] = []
+    for entry in entries:
+        if not isinstance(entry, Map):
+            continue
+        params = entry.get("params")
+        if not isinstance(params, Map):
+            continue
+        node = params.origin.node if params.origin is not None else None
+        in_file = params.origin is not None and params.origin.module is resolver.info.parsed
+        args = [Argument(k, v, None) for k, v in params.entries]
+        request = _request(
+            provider, "anthropic.batch", method, site, args, params.rest is not None, resolver
+        )
+        out.append(
+            replace(
+                request,
+                batch_params=node if in_file and isinstance(node, cst.BaseExpression) else None,
+            )
+        )
+    return out
+
+
+def _request(
+    provider: Provider,
+    api: ApiKind,
+    method: str,
+    site: Site,
+    arguments: list[Argument],
+    unknown: bool,
+    resolver: Resolver,
+) -> Request:
+    by_name = {a.name: a for a in arguments}
+    limit: OutputLimit | None = None
+    for key in OUTPUT_LIMIT_KEYS[api]:
+        if key in by_name:
+            a = by_name[key]
+            limit = OutputLimit(key, a.value, a.node)
+            break
+    parts: list[Part] = []
+    layout = _LAYOUT[api]
+    for section, keyword in layout:
+        if keyword in by_name:
+            parts.extend(_parts(section, by_name[keyword], api, resolver))
+    _mark_last_message(parts)
+    top_cache = None
+    if "cache_control" in by_name and api.startswith("anthropic"):
+        top_cache = _cache_control(by_name["cache_control"].value, resolver,
+                                   by_name["cache_control"].node)
+    model = by_name["model"].value if "model" in by_name else None
+    stream_arg = by_name.get("stream")
+    streaming = method.endswith("stream") or (
+        stream_arg is not None and isinstance(stream_arg.value, Const) and stream_arg.value.value is True
+    )
+    return Request(
+        provider=provider,
+        api=api,
+        method=method,
+        site=site,
+        arguments=tuple(arguments),
+        unknown_kwargs=unknown,
+        parts=tuple(parts),
+        model=model,
+        output_limit=limit,
+        cache_control=top_cache,
+        streaming=streaming,
+    )
+
+
+_LAYOUT: dict[str, tuple[tuple[Section, str], ...]] = {
+    "anthropic.messages": (("tools", "tools"), ("system", "system"), ("messages", "messages")),
+    "anthropic.count_tokens": (("tools", "tools"), ("system", "system"), ("messages", "messages")),
+    "anthropic.batch": (("tools", "tools"), ("system", "system"), ("messages", "messages")),
+    "openai.chat": (("tools", "tools"), ("functions", "functions"), ("messages", "messages")),
+    "litellm.completion": (("tools", "tools"), ("functions", "functions"), ("messages", "messages")),
+    "openai.responses": (("tools", "tools"), ("instructions", "instructions"), ("input", "input")),
+}
+
+
+def _in_file(value: Value, resolver: Resolver) -> cst.CSTNode | None:
+    origin = getattr(value, "origin", None)
+    if origin is not None and origin.module is resolver.info.parsed:
+        node: cst.CSTNode = origin.node
+        return node
+    return None
+
+
+def _cache_control(value: Value, resolver: Resolver, node: cst.CSTNode | None) -> CacheControl:
+    ttl: str | None = None
+    ttl_known = True
+    if isinstance(value, Map):
+        t = value.get("ttl")
+        if t is not None:
+            ttl = t.static_text if isinstance(t, Text) else None
+            ttl_known = ttl is not None
+        elif value.rest is not None:
+            ttl_known = False
+    else:
+        ttl_known = False
+    origin_node = _in_file(value, resolver) or node
+    return CacheControl(
+        origin_node if isinstance(origin_node, cst.BaseExpression) else None,
+        resolver.info.parsed,
+        value,
+        ttl,
+        ttl_known,
+    )
+
+
+def _block(value: Value, resolver: Resolver) -> tuple[Value, CacheControl | None]:
+    """A content block's text (or the whole block) and its cache marker."""
+    if isinstance(value, Map):
+        marker = value.get("cache_control")
+        cache = None
+        if marker is not None and not (isinstance(marker, Const) and marker.value is None):
+            cache = _cache_control(marker, resolver, None)
+        text = value.get("text")
+        return (text if text is not None else value), cache
+    return value, None
+
+
+def _parts(section: Section, arg: Argument, api: str, resolver: Resolver) -> list[Part]:
+    value = arg.value
+    out: list[Part] = []
+    fallback = arg.node
+    if section in ("tools", "functions"):
+        if isinstance(value, Seq):
+            for i, item in enumerate(_flat(value)):
+                cache = None
+                if isinstance(item, Map):
+                    _, cache = _block(item, resolver)
+                out.append(Part(section, f"{section}[{i}]", item,
+                                _in_file(item, resolver) or fallback, cache_control=cache,
+                                repeated=_is_spread(value, i)))
+            if value.more is not None:
+                out.append(Part(section, f"{section}[*]", value.more,
+                                _in_file(value.more, resolver) or fallback, repeated=True))
+        else:
+            out.append(Part(section, section, value, fallback))
+        return out
+    if section in ("system", "instructions"):
+        if isinstance(value, Seq):
+            for i, item in enumerate(_flat(value)):
+                text, cache = _block(item, resolver)
+                out.append(Part(section, f"{section}[{i}]", text,
+                                _in_file(item, resolver) or fallback, block_index=i,
+                                cache_control=cache))
+            if value.more is not None:
+                out.append(Part(section, f"{section}[*]", value.more, fallback, repeated=True))
+        else:
+            out.append(Part(section, section, value, fallback))
+        return out
+    # messages / input
+    if isinstance(value, Seq):
+        items = _flat(value)
+        for i, message in enumerate(items):
+            label = f"{section}[{i}]"
+            node = _in_file(message, resolver) or fallback
+            if isinstance(message, Seq) and message.kind == "spread":
+                out.append(Part(section, f"{section}[*]", message, node, message_index=i,
+                                repeated=True))
+                continue
+            if not isinstance(message, Map):
+                out.append(Part(section, label, message, node, message_index=i))
+                continue
+            role_v = message.get("role")
+            role = role_v.static_text if isinstance(role_v, Text) else None
+            content = message.get("content")
+            if content is None:
+                content = message
+            if isinstance(content, Seq):
+                for j, block in enumerate(_flat(content)):
+                    text, cache = _block(block, resolver)
+                    out.append(Part(section, f"{label}.content[{j}]", text,
+                                    _in_file(block, resolver) or node, role=role, message_index=i,
+                                    block_index=j, cache_control=cache))
+                if content.more is not None:
+                    out.append(Part(section, f"{label}.content[*]", content.more, node, role=role,
+                                    message_index=i, repeated=True))
+            else:
+                msg_cache = None
+                _, msg_cache = _block(message, resolver)
+                out.append(Part(section, label, content, _in_file(content, resolver) or node,
+                                role=role, message_index=i, cache_control=msg_cache))
+        if value.more is not None:
+            out.append(Part(section, f"{section}[*]", value.more, fallback,
+                            message_index=len(items), repeated=True))
+    else:
+        # A whole conversation we cannot see into (``messages=history``), or a
+        # plain ``input="..."`` string: the turn that changes anyway.
+        out.append(Part(section, section, value, fallback, role="user" if section == "input" else None,
+                        message_index=0, in_last_message=True))
+    return out
+
+
+def _flat(seq: Seq) -> list[Value]:
+    return list(seq.items)
+
+
+def _is_spread(seq: Seq, i: int) -> bool:
+    item = seq.items[i] if i < len(seq.items) else None
+    return isinstance(item, Seq) and item.kind == "spread"
+
+
+def _mark_last_message(parts: list[Part]) -> None:
+    """Flag the parts of the final user turn of a statically laid-out message list."""
+    indices = [p.message_index for p in parts if p.section in ("messages", "input")
+               and p.message_index is not None]
+    if not indices:
+        return
+    last = max(indices)
+    # A trailing assistant prefill: the user turn before it is the one that varies.
+    last_parts = [p for p in parts if p.section in ("messages", "input") and p.message_index == last]
+    if last_parts and all(p.role == "assistant" for p in last_parts) and last > 0:
+        last -= 1
+    for i, p in enumerate(parts):
+        if p.section in ("messages", "input") and p.message_index == last and not p.repeated:
+            if p.role in (None, "user"):
+                parts[i] = replace(p, in_last_message=True)
+        elif p.section in ("messages", "input") and p.message_index == last and p.repeated:
+            parts[i] = replace(p, in_last_message=True)

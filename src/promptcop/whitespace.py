@@ -1,0 +1,182 @@
+"""Whitespace bloat in prompt text: what it is, and the rewrite that removes it.
+
+Indentation copied from the surrounding Python block, trailing spaces, runs of
+blank lines and long runs of spaces inside a line are all billed as input
+tokens on every request (and re-billed as cache writes when the prefix
+changes). :func:`normalize_whitespace` removes them while leaving alone the
+whitespace that carries meaning: the inside of fenced code blocks (```` ``` ````
+or ``~~~``), indented code examples, the relative indentation of nested lists,
+and table rows. The linter's PC201 uses :func:`analyze_whitespace` to say what
+bloat exists; the compactor re-exports :func:`normalize_whitespace`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_BULLET = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)]|[a-zA-Z][.)])\s")
+_CODE_HINT = re.compile(
+    r"[=(){}\[\];]|^\s*(?:def|class|return|import|from|for|while|if|elif|else|try|except|"
+    r"print|const|let|var|function|SELECT|INSERT|UPDATE)\b|^\s*[#@$>]"
+)
+_LONG_SPACES = re.compile(r"(?<=\S) {3,}(?=\S)")
+
+
+@dataclass(frozen=True)
+class WhitespaceReport:
+    """What is wasted in a text and the text without it."""
+
+    normalized: str
+    common_indent: int  # columns removed from every line
+    trailing_lines: int  # lines that ended in spaces or tabs
+    blank_runs: int  # runs of 3 or more blank lines
+    space_runs: int  # runs of 3+ spaces inside a line
+    chars_saved: int
+
+    @property
+    def issues(self) -> tuple[str, ...]:
+        out: list[str] = []
+        if self.common_indent:
+            out.append(f"every line indented by {self.common_indent} columns")
+        if self.trailing_lines:
+            s = "" if self.trailing_lines == 1 else "s"
+            out.append(f"trailing spaces on {self.trailing_lines} line{s}")
+        if self.blank_runs:
+            s = "" if self.blank_runs == 1 else "s"
+            out.append(f"{self.blank_runs} run{s} of 3+ blank lines")
+        if self.space_runs:
+            s = "" if self.space_runs == 1 else "s"
+            out.append(f"{self.space_runs} long run{s} of spaces inside lines")
+        return tuple(out)
+
+    @property
+    def has_bloat(self) -> bool:
+        return bool(self.issues) and self.chars_saved > 0
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _common_prefix(indents: list[str]) -> str:
+    if not indents:
+        return ""
+    prefix = indents[0]
+    for ind in indents[1:]:
+        while not ind.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix
+
+
+def _code_lines(lines: list[str], fenced: list[bool]) -> set[int]:
+    """Indices of lines in indented code examples (relative indent of 4+ that read as code)."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if fenced[i] or not lines[i].strip() or len(_indent_of(lines[i]).expandtabs(4)) < 4:
+            i += 1
+            continue
+        j = i
+        block: list[int] = []
+        while j < len(lines) and not fenced[j] and (
+            not lines[j].strip() or len(_indent_of(lines[j]).expandtabs(4)) >= 4
+        ):
+            if lines[j].strip():
+                block.append(j)
+            j += 1
+        texts = [lines[k] for k in block]
+        if any(_CODE_HINT.search(t.strip()) for t in texts) and not any(
+            _BULLET.match(t) for t in texts
+        ):
+            out.update(block)
+        i = j
+    return out
+
+
+def analyze_whitespace(text: str) -> WhitespaceReport:
+    """Find the bloat in ``text`` and build its normalized form."""
+    lines = text.split("\n")
+    fenced: list[bool] = []
+    inside = False
+    for line in lines:
+        if _FENCE.match(line):
+            fenced.append(True)
+            inside = not inside
+        else:
+            fenced.append(inside)
+    # Common indentation: like inspect.cleandoc, a first line that starts right
+    # after the opening quotes does not count.
+    candidates = [
+        i for i, line in enumerate(lines) if line.strip() and not (i == 0 and len(lines) > 1)
+    ]
+    if lines and lines[0].strip() and not lines[0][:1].isspace() and len(lines) > 1:
+        body_indent = _common_prefix([_indent_of(lines[i]) for i in candidates])
+    else:
+        body_indent = _common_prefix(
+            [_indent_of(line) for line in lines if line.strip()]
+        )
+    margin = len(body_indent)
+    dedented = [
+        line[margin:] if line.startswith(body_indent) else line.lstrip(" \t") if not line.strip()
+        else line
+        for line in lines
+    ]
+    if lines and lines[0].strip() and not lines[0][:1].isspace():
+        dedented[0] = lines[0]
+    code = _code_lines(dedented, fenced)
+    out: list[str] = []
+    trailing = 0
+    space_runs = 0
+    for i, line in enumerate(dedented):
+        if fenced[i] or i in code:
+            out.append(line)
+            continue
+        stripped = line.rstrip(" \t")
+        if stripped != line:
+            trailing += 1
+        if "|" not in stripped:
+            indent = _indent_of(stripped)
+            body, n = _LONG_SPACES.subn(" ", stripped[len(indent):])
+            space_runs += n
+            stripped = indent + body
+        out.append(stripped)
+    # Runs of blank lines outside fences: keep one.
+    collapsed: list[str] = []
+    blank_run = 0
+    blank_runs = 0
+    for i, line in enumerate(out):
+        if not line.strip() and not fenced[i]:
+            blank_run += 1
+            if blank_run == 3:
+                blank_runs += 1
+            if blank_run > 1:
+                continue
+        else:
+            blank_run = 0
+        collapsed.append(line)
+    normalized = "\n".join(collapsed)
+    indent_cols = margin if margin and sum(1 for line in lines if line.strip()) > 1 else 0
+    return WhitespaceReport(
+        normalized=normalized,
+        common_indent=indent_cols,
+        trailing_lines=trailing,
+        blank_runs=blank_runs,
+        space_runs=space_runs,
+        chars_saved=len(text) - len(normalized),
+    )
+
+
+def normalize_whitespace(text: str) -> str:
+    """``text`` without whitespace bloat; code blocks and meaningful indentation kept.
+
+    Removes the indentation common to all lines (the first line is ignored
+    when it starts right after the opening quotes, as ``inspect.cleandoc``
+    does), trailing spaces, runs of more than one blank line and runs of 3+
+    spaces inside a line (except in table rows). Fenced code blocks and
+    indented code examples are left exactly as they are, apart from the
+    common indentation, which is the Python source's, not the prompt's.
+    Idempotent: normalising twice changes nothing more.
+    """
+    return analyze_whitespace(text).normalized
