@@ -73,7 +73,7 @@ def _spend_over_time(result: AuditResult, per_day_model: dict[str, dict[str, flo
     bar = min(60.0, max(2.0, step * 0.7))
     out = [
         f'<svg id="chart-time" class="chart" role="img" aria-label="Spend per day" '
-        f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">'
+        f'viewBox="0 0 {width} {height}" width="100%">'
     ]
     for frac in (0.0, 0.5, 1.0):
         y = top + plot_h * (1 - frac)
@@ -113,7 +113,7 @@ def _hbars(chart_id: str, label: str, rows: list[tuple[str, float, str, str]], s
     height = row_h * len(rows) + 10
     out = [
         f'<svg id="{chart_id}" class="chart" role="img" aria-label="{escape(label)}" '
-        f'viewBox="0 0 {width} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">'
+        f'viewBox="0 0 {width} {height}" width="100%">'
     ]
     span = width - left - 120
     for i, (name, value, shown, color) in enumerate(rows):
