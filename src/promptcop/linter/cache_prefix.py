@@ -1,0 +1,186 @@
+"""The cacheable prefix of an Anthropic request: breakpoints, TTLs, static length.
+
+PC106, PC107, PC108 and PC109 all read the request the way the API does:
+tools, then system, then messages (API_FACTS.md 1.4), with explicit
+``cache_control`` breakpoints on blocks and an optional top-level one
+(automatic caching, API_FACTS.md 1.3) that lands on the last cacheable block.
+Token counts come from :mod:`promptcop.tokens` (offline tiktoken with the
+Claude calibration), tool definitions serialised as JSON the way the API
+receives them; never from a character guess.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from promptcop.facts import default_table
+from promptcop.linter.context import RuleContext
+from promptcop.linter.request import (
+    CacheControl,
+    Const,
+    Map,
+    Part,
+    Request,
+    Seq,
+    Text,
+    Value,
+)
+
+# The TTL a breakpoint gets when it names none (API_FACTS.md 1.2).
+DEFAULT_TTL = "5m"
+# Explicit breakpoints one request may carry (API_FACTS.md 1.7).
+MAX_BREAKPOINTS = 4
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    """A ``cache_control`` marker in API order; ``part`` is None for the top-level one."""
+
+    marker: CacheControl
+    part: Part | None
+    index: int  # position of the marked part in ``request.parts`` (len(parts) for top-level)
+
+    @property
+    def ttl(self) -> str | None:
+        """``"5m"``/``"1h"``; None when the TTL is written but not statically known."""
+        if not self.marker.ttl_known:
+            return None
+        return self.marker.ttl or DEFAULT_TTL
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """The model's minimum cacheable prefix (API_FACTS.md 1.A) and how sure we are."""
+
+    tokens: int
+    model: str
+    note: str  # "" when the model is in the facts table
+
+
+def is_anthropic(request: Request) -> bool:
+    """Requests that take ``cache_control``: Anthropic messages and batch entries."""
+    if request.api in ("anthropic.messages", "anthropic.batch"):
+        return True
+    model = request.model_name or ""
+    return request.provider == "litellm" and "claude" in model
+
+
+def breakpoints(request: Request) -> list[Breakpoint]:
+    """Explicit breakpoints in API order, then the top-level automatic one."""
+    out = [
+        Breakpoint(p.cache_control, p, i)
+        for i, p in enumerate(request.parts)
+        if p.cache_control is not None
+    ]
+    if request.cache_control is not None:
+        out.append(Breakpoint(request.cache_control, None, len(request.parts)))
+    return out
+
+
+def minimum_for(ctx: RuleContext, request: Request) -> Minimum:
+    """Minimum cacheable length of the request's model; the strictest known one when the
+    model is not known statically (API_FACTS.md 1.A)."""
+    model = request.model_name
+    if model is None:
+        strictest = default_table().strictest_anthropic_min_cacheable
+        return Minimum(strictest, "an unknown model", "the strictest known minimum, model unknown")
+    try:
+        facts = ctx.facts(model)
+    except KeyError:
+        strictest = default_table().strictest_anthropic_min_cacheable
+        return Minimum(strictest, model, "the strictest known minimum, model not in the table")
+    return Minimum(facts.min_cacheable_tokens, model, facts.caveat if facts.guessed else "")
+
+
+def plain(value: Value) -> object | None:
+    """The Python data of a fully static value (for JSON serialisation), else None."""
+    if isinstance(value, Text):
+        return value.static_text
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, Seq):
+        if value.more is not None or value.unordered is not None:
+            return None
+        items = [plain(v) for v in value.items]
+        return None if any(i is None for i in items) else items
+    if isinstance(value, Map):
+        if value.rest is not None or value.unordered is not None:
+            return None
+        entries = {k: plain(v) for k, v in value.entries if k != "cache_control"}
+        return None if any(v is None for v in entries.values()) else entries
+    return None
+
+
+def part_text(part: Part) -> str | None:
+    """The text a system/message part adds to the prompt, when static."""
+    data = plain(part.value)
+    if isinstance(data, str):
+        return data
+    if isinstance(data, dict):
+        text = data.get("text", data.get("content"))
+        if isinstance(text, str):
+            return text
+        if isinstance(text, list):
+            return "".join(t.get("text", "") if isinstance(t, dict) else str(t) for t in text)
+        return json.dumps(data, ensure_ascii=False)
+    if isinstance(data, list):
+        return "".join(str(i.get("text", "")) if isinstance(i, dict) else str(i) for i in data)
+    return None
+
+
+def prefix_tokens(ctx: RuleContext, request: Request, parts: tuple[Part, ...]) -> int | None:
+    """Tokens of ``parts`` (a prefix of the request) when all are static, else None."""
+    model = request.model_name or "claude-sonnet-4-6"
+    tools: list[dict[str, object]] = []
+    total = 0
+    for part in parts:
+        if part.repeated:
+            return None
+        if part.section in ("tools", "functions"):
+            data = plain(part.value)
+            if not isinstance(data, dict):
+                return None
+            tools.append(data)
+            continue
+        text = part_text(part)
+        if text is None:
+            return None
+        total += ctx.count_tokens(text, model).tokens
+    if tools:
+        from promptcop.tokens import count_tools_for_model
+
+        total += count_tools_for_model(tools, model)
+    return total
+
+
+def static_prefix(request: Request) -> tuple[Part, ...]:
+    """The leading parts that are fully static: tools, system, static leading messages."""
+    out: list[Part] = []
+    for part in request.parts:
+        if part.repeated or plain(part.value) is None:
+            break
+        out.append(part)
+    return tuple(out)
+
+
+def marker_node(ctx: RuleContext, request: Request, bp: Breakpoint) -> cst.CSTNode:
+    """Where to point at a breakpoint in the linted file: the marker written in the
+    request, else its block, else the call (a shared ``EPH`` constant is not the place)."""
+    node = bp.marker.node
+    if node is not None and bp.marker.module is ctx.parsed and _within(ctx, node, request.call):
+        return node
+    if bp.part is not None and bp.part.node is not None:
+        return bp.part.node
+    return request.call
+
+
+def _within(ctx: RuleContext, inner: cst.CSTNode, outer: cst.CSTNode) -> bool:
+    return any(anc is outer for anc in ctx.ancestors(inner))
+
+
+def anthropic_requests(ctx: RuleContext) -> Iterator[Request]:
+    yield from (r for r in ctx.requests if is_anthropic(r))

@@ -1,0 +1,394 @@
+"""Loops, fan-outs and call chains of one module: where a request is repeated.
+
+The call-site rules PC105, PC302, PC303 and PC305 ask questions the request
+record cannot answer on its own: is this call inside a loop, is its function
+fanned out over a collection by a caller in the same module, is the loop
+serving a waiting user, does the loop trim the list it sends? This module
+answers them from the module's syntax tree alone, once per module (the index
+is cached), and never imports or runs the analysed code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import libcst as cst
+
+FunctionNode = cst.FunctionDef | cst.Lambda
+LoopKind = Literal["for", "while", "comprehension", "map"]
+
+# Calls that read from a person at a terminal, a chat widget or a socket:
+# a loop around them waits for a user, so batching is no option.
+_INTERACTIVE_CALLS = (
+    "input",
+    "raw_input",
+    "getpass",
+    "prompt",
+    "ask",
+    "chat_input",
+    "readline",
+    "recv",
+    "receive",
+    "receive_text",
+    "receive_json",
+    "receive_bytes",
+    "iter_text",
+    "iter_json",
+)
+# Decorators of web, bot and RPC frameworks: the function answers a request.
+_HANDLER_DECORATORS = (
+    "route",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "websocket",
+    "websocket_route",
+    "api_route",
+    "api_view",
+    "action",
+    "event",
+    "message",
+    "command",
+    "on_message",
+    "message_handler",
+    "callback_query_handler",
+    "require_http_methods",
+    "require_POST",
+    "require_GET",
+    "require_safe",
+    "csrf_exempt",
+    "view_config",
+    "sio_event",
+    "on",
+)
+# Base classes of class-based views and consumers (Django, DRF, Channels, Tornado).
+_HANDLER_BASES = ("View", "APIView", "ViewSet", "Handler", "Consumer", "Resource", "Endpoint")
+_HANDLER_METHODS = {"get", "post", "put", "patch", "delete", "receive", "receive_json", "handle"}
+# Callables that apply a function to every item of a collection.
+_MAP_CALLS = {"map", "imap", "imap_unordered", "starmap", "map_async", "starmap_async"}
+# Callables that schedule a function or coroutine: a fan-out when called in a loop.
+_SCHEDULE_CALLS = {
+    "submit",
+    "apply_async",
+    "create_task",
+    "ensure_future",
+    "start_soon",
+    "run_in_executor",
+    "to_thread",
+    "spawn",
+    "partial",
+}
+_SLEEP_CALLS = {"sleep"}
+
+
+def dotted(expr: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a chain of names and attributes (through ``await``), else None."""
+    if isinstance(expr, cst.Await):
+        return dotted(expr.expression)
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        head = dotted(expr.value)
+        return f"{head}.{expr.attr.value}" if head else None
+    return None
+
+
+def call_name(call: cst.Call) -> str:
+    """The dotted callee of ``call``; calls on calls keep only their attribute tail."""
+    name = dotted(call.func)
+    if name is not None:
+        return name
+    if isinstance(call.func, cst.Attribute):
+        return f"?.{call.func.attr.value}"
+    return "?"
+
+
+def last_part(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A construct that repeats its body: ``node`` is the loop, ``kind`` says which."""
+
+    node: cst.CSTNode
+    kind: LoopKind
+
+
+class _Collector(cst.CSTVisitor):
+    """One pass over the module: parent links, functions by name, classes."""
+
+    def __init__(self) -> None:
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.functions: dict[str, list[cst.FunctionDef]] = {}
+        self.calls: list[cst.Call] = []
+        self._stack: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self._stack:
+            self.parents[node] = self._stack[-1]
+        self._stack.append(node)
+        if isinstance(node, cst.FunctionDef):
+            self.functions.setdefault(node.name.value, []).append(node)
+        elif isinstance(node, cst.Call):
+            self.calls.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self._stack.pop()
+
+
+class ModuleIndex:
+    """Parent links and call graph of one module, built in one pass."""
+
+    def __init__(self, module: cst.Module) -> None:
+        collector = _Collector()
+        module.visit(collector)
+        self.module = module
+        self._parents = collector.parents
+        self.functions = collector.functions
+        self.calls = collector.calls
+
+    # -- structure -------------------------------------------------------
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self._parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self._parents.get(node)
+        while current is not None:
+            yield current
+            current = self._parents.get(current)
+
+    def enclosing_function(self, node: cst.CSTNode) -> FunctionNode | None:
+        for anc in self.ancestors(node):
+            if isinstance(anc, (cst.FunctionDef, cst.Lambda)):
+                return anc
+        return None
+
+    def enclosing_def(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        for anc in self.ancestors(node):
+            if isinstance(anc, cst.FunctionDef):
+                return anc
+        return None
+
+    def enclosing_class(self, node: cst.CSTNode) -> cst.ClassDef | None:
+        for anc in self.ancestors(node):
+            if isinstance(anc, cst.ClassDef):
+                return anc
+        return None
+
+    def loops_around(self, node: cst.CSTNode, *, cross_lambda: bool = True) -> list[Loop]:
+        """Loops that repeat ``node``, innermost first, up to its enclosing ``def``.
+
+        A ``for`` loop repeats its body, not its iterable; a comprehension
+        repeats its element, not its first ``in`` source; ``map(f, xs)`` repeats
+        a lambda or function passed to it.
+        """
+        loops: list[Loop] = []
+        child: cst.CSTNode = node
+        for anc in self.ancestors(node):
+            if isinstance(anc, cst.FunctionDef):
+                break
+            if isinstance(anc, cst.Lambda) and not cross_lambda:
+                break
+            if isinstance(anc, (cst.For, cst.While)):
+                if child is anc.body:
+                    loops.append(Loop(anc, "for" if isinstance(anc, cst.For) else "while"))
+            elif isinstance(
+                anc, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+            ) and not _contains(anc.for_in.iter, node):
+                loops.append(Loop(anc, "comprehension"))
+            elif isinstance(anc, cst.Call) and _maps_over(anc, child):
+                loops.append(Loop(anc, "map"))
+            child = anc
+        return loops
+
+    # -- call graph ------------------------------------------------------
+    def uses_of(self, func: cst.FunctionDef) -> list[cst.CSTNode]:
+        """Calls of ``func`` (``f(...)``, ``self.f(...)``) and ``f`` passed as an argument."""
+        name = func.name.value
+        if len(self.functions.get(name, [])) != 1:
+            return []  # ambiguous: two defs of one name, do not guess
+        is_method = self.enclosing_class(func) is not None
+        uses: list[cst.CSTNode] = []
+        for call in self.calls:
+            if _refers_to(call.func, name, is_method) and self.enclosing_def(call) is not func:
+                uses.append(call)
+                continue
+            for arg in call.args:
+                if _refers_to(arg.value, name, is_method):
+                    uses.append(arg.value)
+        return uses
+
+    def fan_outs(self, func: cst.FunctionDef, depth: int = 2) -> list[tuple[cst.CSTNode, Loop]]:
+        """Places where ``func`` (or a same-module caller of it) runs once per item."""
+        found: list[tuple[cst.CSTNode, Loop]] = []
+        for use in self.uses_of(func):
+            loops = self.loops_around(use)
+            parent = self.parent(self.parent(use) or use)
+            if isinstance(parent, cst.Call) and last_part(call_name(parent)) in _MAP_CALLS:
+                loops = [Loop(parent, "map"), *loops]
+            if loops:
+                found.append((use, loops[0]))
+            elif depth > 1:
+                caller = self.enclosing_def(use)
+                if caller is not None and caller is not func:
+                    found.extend(self.fan_outs(caller, depth - 1))
+        return found
+
+    # -- what a loop does ------------------------------------------------
+    def calls_in(self, node: cst.CSTNode) -> list[cst.Call]:
+        """Calls inside ``node``, not counting those in nested ``def``s."""
+        return [c for c in self.calls if self.is_inside(c, node)]
+
+    def is_inside(self, inner: cst.CSTNode, outer: cst.CSTNode) -> bool:
+        for anc in self.ancestors(inner):
+            if anc is outer:
+                return True
+            if isinstance(anc, cst.FunctionDef) and anc is not outer:
+                return False
+        return False
+
+    def is_interactive_loop(self, loop: Loop) -> bool:
+        """The loop waits on a person or a socket (``input()``, ``websocket.receive``)."""
+        node = loop.node
+        if isinstance(node, cst.For) and node.asynchronous is not None:
+            it = dotted(node.iter) or ""
+            if any(w in it.lower() for w in ("websocket", "socket", "ws", "stream")):
+                return True
+        return any(
+            last_part(call_name(c)) in _INTERACTIVE_CALLS
+            for c in self.calls_in(node.body if isinstance(node, (cst.For, cst.While)) else node)
+        )
+
+    def is_handler(self, func: FunctionNode | None) -> bool:
+        """``func`` (or a def around it) answers a web, bot or RPC request."""
+        while func is not None:
+            if isinstance(func, cst.FunctionDef) and _looks_like_handler(self, func):
+                return True
+            func = self.enclosing_function(func)
+        return False
+
+    def sleeps_in(self, node: cst.CSTNode) -> list[cst.Call]:
+        return [c for c in self.calls_in(node) if last_part(call_name(c)) in _SLEEP_CALLS]
+
+
+def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+    if tree is node:
+        return True
+    return any(_contains(c, node) for c in tree.children)
+
+
+def _maps_over(call: cst.Call, child: cst.CSTNode) -> bool:
+    """``child`` is the function argument of a ``map``-style call."""
+    if last_part(call_name(call)) not in _MAP_CALLS or not call.args:
+        return False
+    return isinstance(child, cst.Arg) and child is call.args[0]
+
+
+def _refers_to(expr: cst.BaseExpression, name: str, is_method: bool) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    if isinstance(expr, cst.Attribute) and expr.attr.value == name:
+        owner = expr.value
+        return is_method and isinstance(owner, cst.Name) and owner.value in ("self", "cls")
+    return False
+
+
+def _looks_like_handler(index: ModuleIndex, func: cst.FunctionDef) -> bool:
+    for deco in func.decorators:
+        target = deco.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        name = dotted(target) or ""
+        if "." in name and last_part(name) in _HANDLER_DECORATORS:
+            return True
+        if last_part(name) in ("api_view", "require_http_methods", "require_POST", "csrf_exempt"):
+            return True
+    cls = index.enclosing_class(func)
+    if cls is not None and func.name.value in _HANDLER_METHODS:
+        bases = [dotted(b.value) or "" for b in cls.bases]
+        if any(last_part(b).endswith(_HANDLER_BASES) for b in bases):
+            return True
+    params = func.params.params
+    return any(
+        p.name.value in ("request", "req")
+        and p.annotation is not None
+        and "Request" in (dotted(p.annotation.annotation) or "")
+        for p in params
+    )
+
+
+def has_exit(node: cst.For | cst.While) -> bool:
+    """The loop body can leave the loop early (``break``/``return``): a retry or an agent turn."""
+
+    class _Exit(cst.CSTVisitor):
+        found = False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Break(self, node: cst.Break) -> None:
+            self.found = True
+
+        def visit_Return(self, node: cst.Return) -> None:
+            self.found = True
+
+    visitor = _Exit()
+    node.body.visit(visitor)
+    return visitor.found
+
+
+def is_forever(loop: Loop) -> bool:
+    """``while True`` / ``while 1``: a server, chat or agent loop rather than a job."""
+    node = loop.node
+    if not isinstance(node, cst.While):
+        return False
+    test = node.test
+    return (isinstance(test, cst.Name) and test.value == "True") or (
+        isinstance(test, cst.Integer) and test.value != "0"
+    )
+
+
+def static_int(expr: cst.BaseExpression) -> int | None:
+    if isinstance(expr, cst.Integer):
+        return int(expr.value.replace("_", ""), 0)
+    return None
+
+
+def names_in(node: cst.CSTNode) -> set[str]:
+    """Every bare name read in ``node``."""
+    out: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            out.add(n.value)
+
+    node.visit(_Names())
+    return out
+
+
+def first_of(nodes: Sequence[cst.CSTNode]) -> cst.CSTNode | None:
+    return nodes[0] if nodes else None
+
+
+_CACHE: dict[int, tuple[cst.Module, ModuleIndex]] = {}
+
+
+def index_of(module: cst.Module) -> ModuleIndex:
+    """The (cached) index of ``module``; rules of one file share it."""
+    hit = _CACHE.get(id(module))
+    if hit is not None and hit[0] is module:
+        return hit[1]
+    if len(_CACHE) > 8:
+        _CACHE.clear()
+    built = ModuleIndex(module)
+    _CACHE[id(module)] = (module, built)
+    return built

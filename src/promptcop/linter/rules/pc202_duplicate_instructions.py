@@ -1,0 +1,231 @@
+"""PC202 duplicate-instructions: the same instruction twice in one prompt."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+
+import libcst as cst
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.model import Finding, Location, Severity
+from promptcop.linter.request import Lit, Part, Value, atoms
+
+CODE = "PC202"
+NAME = "duplicate-instructions"
+SEVERITY: Severity = "warning"
+FIX = None
+SUMMARY = "The same instruction line or sentence appears more than once in one prompt"
+DOC = """
+## What it does
+Reads the static text of each prompt (the system prompt or instructions,
+each message, each tool description, and string literals assigned to
+`*PROMPT*`/`*SYSTEM*`/`*INSTRUCTION*` names) and reports a line or sentence
+that already appeared earlier in the same prompt. Lines are compared with
+case, spacing, list markers and closing punctuation normalised; blank lines,
+short lines (under four words), and everything inside code fences are ignored.
+
+## Why is this bad?
+Every repeated instruction is paid for on every request: input tokens at the
+model's input price, and 1.25x that when the prefix is written to the cache
+(API_FACTS.md 1.5). Repetition usually comes from prompts assembled by
+copy-paste, and two copies tend to drift apart into contradictions.
+
+## Example
+```python
+SYSTEM = \"\"\"You are a helpful travel agent.
+Always answer in English.
+Quote prices in euros.
+Always answer in English.
+\"\"\"
+```
+
+## Use instead
+```python
+SYSTEM = \"\"\"You are a helpful travel agent.
+Always answer in English.
+Quote prices in euros.
+\"\"\"
+```
+
+## Fix safety
+No fix: the repetition may be deliberate emphasis; deleting it is a prompt change.
+
+## Options
+None.
+
+## References
+- API_FACTS.md 1.5
+"""
+
+VALID = [
+    '''
+import anthropic
+client = anthropic.Anthropic()
+SYSTEM = """You are a helpful travel agent.
+- Be brief.
+- Be brief.
+
+```
+print("hello world again")
+print("hello world again")
+```
+Always answer in English.
+"""
+
+def ask(q: str):
+    return client.messages.create(
+        model="claude-sonnet-4-6", max_tokens=400, system=SYSTEM,
+        messages=[{"role": "user", "content": "Always answer in English. " + q}],
+    )
+''',
+]
+
+INVALID = [
+    '''
+import anthropic
+client = anthropic.Anthropic()
+SYSTEM = """You are a helpful travel agent.
+Always answer in English.
+Quote prices in euros.
+Never book without confirmation.
+  * always answer in English"""  # expect: PC202
+
+def ask(q: str):
+    return client.messages.create(
+        model="claude-sonnet-4-6", max_tokens=400, system=SYSTEM,
+        messages=[{"role": "user", "content": q}],
+    )
+''',
+    """
+from openai import OpenAI
+client = OpenAI()
+
+def ask(q: str):
+    return client.chat.completions.create(
+        model="gpt-4.1", max_tokens=400,
+        messages=[
+            {"role": "system", "content": "Cite your sources for every claim. "
+             "Keep the answer short. Cite your sources for every claim."},  # expect: PC202
+            {"role": "user", "content": q},
+        ],
+    )
+""",
+]
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_MARKER = re.compile(r"^\s*(?:[-*+\u2022>]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def _normal(text: str) -> str:
+    text = _MARKER.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return text.rstrip(".!;:,")
+
+
+def _units(line: str) -> list[tuple[int, str]]:
+    """The line, then its sentences when it holds several, each with its offset in the
+    line: normalised, long enough, in order."""
+    body = _MARKER.sub("", line)
+    cut = len(line) - len(body)
+    sentences = _SENTENCE.split(body.strip())
+    pieces = [(0, body)]
+    if len(sentences) > 1:
+        pos = 0
+        for sentence in sentences:
+            pos = line.find(sentence, pos)
+            pieces.append((max(pos, cut), sentence))
+            pos += len(sentence)
+    return [(at, u) for at, u in ((at, _normal(p)) for at, p in pieces) if len(u.split()) >= 4]
+
+
+def duplicates(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(offset, first_offset, unit)`` of each line or sentence seen earlier in ``text``."""
+    seen: dict[str, int] = {}
+    fenced = False
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        start, offset = offset, offset + len(line)
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        repeated: tuple[int, int, str] | None = None
+        for at, unit in _units(line):
+            if unit in seen and repeated is None:
+                repeated = (start + at, seen[unit], unit)
+            seen.setdefault(unit, start + at)
+        if repeated is not None:
+            yield repeated
+
+
+def _prompts(ctx: RuleContext) -> Iterator[list[Part]]:
+    for request in ctx.requests:
+        groups: dict[object, list[Part]] = {}
+        for part in request.parts:
+            key: object = part.section
+            if part.section in ("messages", "input"):
+                key = (part.section, part.message_index)
+            elif part.section in ("tools", "functions"):
+                key = (part.section, part.label)
+            groups.setdefault(key, []).append(part)
+        yield from groups.values()
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    for parts in _prompts(ctx):
+        yield from _check_value([p.value for p in parts], ctx)
+    for literal in ctx.prompt_literals:
+        yield from _check_value([ctx.resolve(literal.node)], ctx)
+
+
+def _check_value(values: list[Value], ctx: RuleContext) -> Iterator[Finding]:
+    # Only known text is compared; a dynamic piece joins its neighbours with a break.
+    text, spans = "", []
+    for atom in (a for v in values for a in atoms(v)):
+        if isinstance(atom, Lit):
+            spans.append((len(text), atom))
+            text += atom.text
+        elif not text.endswith("\n"):
+            text += "\n"
+    for offset, first, unit in duplicates(text):
+        owner = _owner(spans, offset)
+        if owner is None or owner[1].origin is None or owner[1].origin.module is not ctx.parsed:
+            continue
+        start, lit = owner
+        if _owner(spans, first) is owner and not lit.literal:
+            continue  # one piece of text repeated on purpose ("..." * 3), not a copy-paste
+        node = lit.origin.node if lit.origin is not None else None
+        if node is None:
+            continue
+        finding = ctx.finding(
+            code=CODE,
+            name=NAME,
+            severity=SEVERITY,
+            message=(
+                f'"{unit[:60]}" appears earlier in the same prompt: the copy costs its '
+                "tokens on every request; keep one"
+            ),
+            node=node,
+        )
+        yield _narrow(finding, ctx, node, lit, text[start:offset])
+
+
+def _owner(spans: list[tuple[int, Lit]], offset: int) -> tuple[int, Lit] | None:
+    return max((s for s in spans if s[0] <= offset), key=lambda s: s[0], default=None)
+
+
+def _narrow(
+    finding: Finding, ctx: RuleContext, node: cst.CSTNode, lit: Lit, before: str
+) -> Finding:
+    """Point at the repeated line when the literal maps text lines to source lines 1:1."""
+    if not lit.literal or not isinstance(node, cst.SimpleString):
+        return finding
+    if "\\" in node.value or node.prefix.lower() not in ("", "r"):
+        return finding
+    line = finding.location.line + before.count("\n")
+    loc = finding.location
+    return dataclasses.replace(finding, location=Location(loc.path, line, 1, line, loc.end_column))
