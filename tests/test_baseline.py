@@ -238,7 +238,7 @@ def test_stale_entries_are_mentioned(repo: Path) -> None:
     (repo / "pkg" / "tools.py").write_text("t = 1\n")
     result = _check("--baseline", "b.json", "pkg")
     assert result.exit_code == 0
-    assert "1 baseline entries no longer match" in result.output
+    assert "1 baseline entry no longer matching" in result.output
     assert "3 findings" not in result.output
 
 

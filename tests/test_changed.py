@@ -205,7 +205,7 @@ def test_cli_clean_change_exits_zero(cli_repo: Path) -> None:
     assert _reported(result) == []
     assert result.exit_code == 0
     text = CliRunner().invoke(main, ["check", "--changed-since", "HEAD", "."])
-    assert "1 findings on lines unchanged since HEAD not shown." in text.output
+    assert "1 finding on lines unchanged since HEAD not shown." in text.output
 
 
 def test_cli_bad_ref_exits_2_with_one_line(cli_repo: Path) -> None:

@@ -143,13 +143,31 @@ def test_meta_rules_carry_the_rule_contract() -> None:
 
 @pytest.mark.parametrize(
     "sample",
-    [s for s in META_RULES[0].invalid],
+    [s for rule in META_RULES for s in rule.invalid],
     ids=lambda s: s.source.splitlines()[-1][:40],
 )
-def test_unused_invalid_samples_without_engine(sample: object) -> None:
+def test_invalid_samples_with_simulated_engine(sample: object) -> None:
     from promptcop.linter.rules import Invalid
 
     assert isinstance(sample, Invalid)
-    found, _ = hygiene(sample.source)
+    # What the engine reports on these samples: PC301 on a call without max_tokens.
+    engine = [
+        _found("PC301", number)
+        for number, line in enumerate(sample.source.splitlines(), start=1)
+        if "messages.create(" in line and "max_tokens" not in line
+    ]
+    found, _ = hygiene(sample.source, engine)
     assert [(f.location.line, f.code) for f in found] == expected_lines(sample.source)
     assert fixed(sample.source, found) == sample.fixed
+
+
+@pytest.mark.parametrize(
+    "source", list(META_RULES[0].valid), ids=lambda s: s.splitlines()[-1][-30:]
+)
+def test_valid_samples_with_simulated_engine(source: str) -> None:
+    engine = [
+        _found("PC301", number)
+        for number, line in enumerate(source.splitlines(), start=1)
+        if "messages.create(" in line and "max_tokens" not in line
+    ]
+    assert hygiene(source, engine)[0] == []

@@ -127,26 +127,31 @@ def run(options: runner.CheckOptions, adoption: AdoptionOptions) -> Outcome:
     return Outcome(result, fixes, None, baselined, stale, unchanged)
 
 
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {plural or noun + 's'}"
+
+
 def summary_lines(outcome: Outcome, adoption: AdoptionOptions) -> list[str]:
     """Extra lines for the text summary: what fixing, baseline and changed lines did."""
     lines: list[str] = []
     if adoption.fix and not adoption.diff:
-        count = outcome.fixed
-        noun = "finding" if count == 1 else "findings"
         remaining = len(outcome.result.findings)
-        lines.append(f"Fixed {count} {noun} ({remaining} remaining).")
+        lines.append(f"Fixed {_count(outcome.fixed, 'finding')} ({remaining} remaining).")
         if not adoption.unsafe_fixes and _unsafe_available(outcome):
             lines.append("More fixes are available with --unsafe-fixes.")
     if adoption.baseline is not None and outcome.baselined:
-        lines.append(f"{outcome.baselined} findings recorded in {adoption.baseline} not shown.")
+        lines.append(
+            f"{_count(outcome.baselined, 'finding')} recorded in {adoption.baseline} not shown."
+        )
     if adoption.baseline is not None and outcome.stale:
         lines.append(
-            f"{outcome.stale} baseline entries no longer match (fixed or changed); "
+            f"{_count(outcome.stale, 'baseline entry', 'baseline entries')} no longer matching "
+            f"(fixed or changed); "
             f"run --write-baseline {adoption.baseline} to drop them."
         )
     if adoption.changed_since is not None and outcome.unchanged:
         lines.append(
-            f"{outcome.unchanged} findings on lines unchanged since "
+            f"{_count(outcome.unchanged, 'finding')} on lines unchanged since "
             f"{adoption.changed_since} not shown."
         )
     return lines

@@ -103,46 +103,42 @@ None.
 - ruff PGH004 (blanket-noqa)
 """
 
+_HEADER = "import anthropic\n\nclient = anthropic.Anthropic()\n"
+_LIMITED = 'client.messages.create(model="claude-sonnet-4-5", max_tokens=512, messages=[])'
+_UNLIMITED = 'client.messages.create(model="claude-sonnet-4-5", messages=[])'
+
 _VALID = [
     # A used, named suppression.
-    "import anthropic\n"
-    "client = anthropic.Anthropic()\n"
-    'client.messages.create(model="claude-sonnet-4-5", messages=[])  # noqa: PC301\n',
+    f"{_HEADER}{_UNLIMITED}  # noqa: PC301\n",
     # Another tool's codes are not ours.
-    "import anthropic\nx = 1  # noqa: E501\n",
+    f"{_HEADER}{_LIMITED}  # noqa: E501\n",
     # A bare noqa that silences nothing of ours belongs to other tools.
-    "import anthropic\nimport os  # noqa\n",
+    f"import os  # noqa\n{_HEADER}{_LIMITED}\n",
 ]
 
 _UNUSED_INVALID = [
     Invalid(
-        "import anthropic\nx = 1  # noqa: PC101, E501  # expect: PC901\n",
-        fixed="import anthropic\nx = 1  # noqa: E501  # expect: PC901\n",
+        f"{_HEADER}{_LIMITED}  # noqa: PC301, E501  # expect: PC901\n",
+        fixed=f"{_HEADER}{_LIMITED}  # noqa: E501  # expect: PC901\n",
     ),
     Invalid(
-        "import anthropic\nx = 1  # type: ignore  # promptcop: ignore[PC301]  # expect: PC901\n",
-        fixed="import anthropic\nx = 1  # type: ignore  # expect: PC901\n",
+        f"{_HEADER}{_LIMITED}  # type: ignore  # promptcop: ignore[PC301]  # expect: PC901\n",
+        fixed=f"{_HEADER}{_LIMITED}  # type: ignore  # expect: PC901\n",
     ),
     Invalid(
-        "import anthropic\nx = 1  # promptcop: ignore  # expect: PC901\n",
-        fixed="import anthropic\nx = 1  # expect: PC901\n",
+        f"{_HEADER}{_LIMITED}  # promptcop: ignore  # expect: PC901\n",
+        fixed=f"{_HEADER}{_LIMITED}  # expect: PC901\n",
     ),
     Invalid(
-        "import anthropic\nx = 1  # noqa: PC999  # expect: PC901\n",
-        fixed="import anthropic\nx = 1  # expect: PC901\n",
+        f"{_HEADER}{_UNLIMITED}  # noqa: PC301, PC999  # expect: PC901\n",
+        fixed=f"{_HEADER}{_UNLIMITED}  # noqa: PC301  # expect: PC901\n",
     ),
 ]
 
 _BLANKET_INVALID = [
     Invalid(
-        "import anthropic\n"
-        "client = anthropic.Anthropic()\n"
-        'client.messages.create(model="claude-sonnet-4-5", messages=[])'
-        "  # promptcop: ignore  # expect: PC902\n",
-        fixed="import anthropic\n"
-        "client = anthropic.Anthropic()\n"
-        'client.messages.create(model="claude-sonnet-4-5", messages=[])'
-        "  # promptcop: ignore[PC301]  # expect: PC902\n",
+        f"{_HEADER}{_UNLIMITED}  # promptcop: ignore  # expect: PC902\n",
+        fixed=f"{_HEADER}{_UNLIMITED}  # promptcop: ignore[PC301]  # expect: PC902\n",
     ),
 ]
 
