@@ -149,3 +149,26 @@ def test_write_atomic_refuses_when_expectation_fails(tmp_path: Path) -> None:
     with pytest.raises(FixError):
         write_atomic(target, b"fixed", expect=b"old")
     assert target.read_bytes() == b"new"
+
+
+def test_stale_initial_findings_are_not_used(tmp_path: Path) -> None:
+    target = tmp_path / "mod.py"
+    target.write_text("zz = 1\na = old_a\n")
+    # Findings from a run that read an older version (old_a was on line 1).
+    stale = toy.lint("a = old_a\n")
+    result = fix_file(target, toy.lint, unsafe=False, write=True, initial=stale)
+    assert result.error is None
+    assert target.read_text() == "zz = 1\na = new_a\n"
+
+
+def test_fresh_initial_findings_save_a_lint(tmp_path: Path) -> None:
+    target = tmp_path / "mod.py"
+    target.write_text("a = old_a\n")
+    calls: list[str] = []
+
+    def counting(text: str) -> Sequence[Finding]:
+        calls.append(text)
+        return toy.lint(text)
+
+    fix_file(target, counting, unsafe=False, write=True, initial=toy.lint("a = old_a\n"))
+    assert calls == ["a = new_a\n"]

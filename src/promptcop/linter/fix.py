@@ -402,6 +402,8 @@ def fix_file(
         source = read_source(path)
     except FixError as exc:
         return FixResult(shown, "", "", 0, (), str(exc))
+    if initial is not None and not findings_match(source.text, initial):
+        initial = None  # the file changed since the run read it: lint it as it is now
     result = fix_text(
         shown,
         source.text,
@@ -420,6 +422,27 @@ def fix_file(
             shown, source.text, source.text, 0, _relint_quietly(lint, source.text, result), str(exc)
         )
     return result
+
+
+def findings_match(text: str, findings: Sequence[Finding]) -> bool:
+    """Whether each finding's snippet still sits at its location in ``text``.
+
+    The run read the file a moment before the fix stage did; if someone saved
+    it in between, the positions are stale and must not be used for edits.
+    """
+    starts = _line_starts(text)
+    for finding in findings:
+        if not finding.snippet:
+            continue
+        loc = finding.location
+        try:
+            start = _offset(starts, text, loc.line, loc.column)
+            end = _offset(starts, text, loc.end_line, loc.end_column)
+        except FixError:
+            return False
+        if text[start:end] != finding.snippet:
+            return False
+    return True
 
 
 def _relint_quietly(lint: LintFn, text: str, result: FixResult) -> tuple[Finding, ...]:
