@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from token_corpus import build_corpus  # noqa: E402
+from token_corpus import build_corpus
 
-from promptcop.tokens import claude, get_encoding  # noqa: E402
-from promptcop.tokens.counter import TokenCounter  # noqa: E402
+from promptcop.tokens import claude, get_encoding
+from promptcop.tokens.counter import TokenCounter
 
 FAMILIES: tuple[claude.ClaudeFamily, ...] = ("v3", "v4.7", "v4.8")
 MODEL_OF: dict[claude.ClaudeFamily, str] = {
@@ -58,14 +58,14 @@ def _features(text: str, encode: Callable[[str], int]) -> list[float]:
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
     n = len(a)
-    m = [row[:] + [v] for row, v in zip(a, b)]
+    m = [[*row, v] for row, v in zip(a, b, strict=True)]
     for i in range(n):
         pivot = max(range(i, n), key=lambda r: abs(m[r][i]))
         m[i], m[pivot] = m[pivot], m[i]
         for r in range(n):
             if r != i:
                 f = m[r][i] / m[i][i]
-                m[r] = [x - f * y for x, y in zip(m[r], m[i])]
+                m[r] = [x - f * y for x, y in zip(m[r], m[i], strict=True)]
     return [m[i][n] / m[i][i] for i in range(n)]
 
 
@@ -97,7 +97,7 @@ def _errors(rows: Rows, predict: Callable[[list[float]], float]) -> dict[str, tu
         docs = [(f, y) for f, y in docs if y > 0]
         est = [predict(f) for f, _ in docs]
         total = sum(est) / sum(y for _, y in docs) - 1
-        per_doc = statistics.mean(abs(e / y - 1) for e, (_, y) in zip(est, docs))
+        per_doc = statistics.mean(abs(e / y - 1) for e, (_, y) in zip(est, docs, strict=True))
         out[kind] = (total, per_doc)
     return out
 
@@ -108,11 +108,23 @@ def _print_errors(label: str, errors: dict[str, tuple[float, float]]) -> None:
     print(f"    {label:28} worst {worst:5.1%}  {cells}")
 
 
+def _linear(coefs: Sequence[float], cols: Sequence[int]) -> Callable[[list[float]], float]:
+    """The estimate promptcop computes (with its floor at half the cl100k count)."""
+
+    def predict(f: list[float]) -> float:
+        return max(0.5 * f[0], sum(c * f[i] for c, i in zip(coefs, cols, strict=True)))
+
+    return predict
+
+
 def calibration(corpus: dict[str, list[str]]) -> None:
     print("\n== 1. cl100k -> Claude calibration against ctok ==")
     if not claude.ctok_available():
         print("  ctok is NOT installed: calibration error not measured.")
-        print("  (pip install 'promptcop[claude]', or on 3.11: pip install --ignore-requires-python ctok)")
+        print(
+            "  (pip install 'promptcop[claude]'; "
+            "on 3.11: pip install --ignore-requires-python ctok)"
+        )
         return
     import ctok
 
@@ -128,7 +140,10 @@ def calibration(corpus: dict[str, list[str]]) -> None:
         frame = claude._CTOK_FRAME[family]
         t0 = time.perf_counter()
         rows: Rows = {
-            kind: [(f, int(ctok.token_count(d, version)) - frame) for f, d in zip(feats[kind], docs)]
+            kind: [
+                (f, int(ctok.token_count(d, version)) - frame)
+                for f, d in zip(feats[kind], docs, strict=True)
+            ]
             for kind, docs in corpus.items()
         }
         took = time.perf_counter() - t0
@@ -143,20 +158,14 @@ def calibration(corpus: dict[str, list[str]]) -> None:
         print(f"    ctok/cl100k per kind: {ratios}")
         print(f"    fitted single factor: {factor:.4f}")
         print(f"    fitted feature model: ({', '.join(f'{c:.4f}' for c in coefs)})")
-        _print_errors("held out, single factor", _errors(test, lambda f: factor * f[0]))
+        _print_errors("held out, single factor", _errors(test, _linear([factor], [0])))
+        _print_errors("held out, feature model", _errors(test, _linear(coefs, [0, 1, 2, 3])))
+        committed_model = list(claude.CLAUDE_TEXT_MODEL[family])
         _print_errors(
-            "held out, feature model",
-            _errors(test, lambda f: sum(c * x for c, x in zip(coefs, f))),
-        )
-        a, b, c, d = claude.CLAUDE_TEXT_MODEL[family]
-        _print_errors(
-            "all docs, committed model",
-            _errors(
-                rows, lambda f: max(0.5 * f[0], a * f[0] + b * f[1] + c * f[2] + d * f[3])
-            ),
+            "all docs, committed model", _errors(rows, _linear(committed_model, [0, 1, 2, 3]))
         )
         committed = claude.CL100K_TO_CLAUDE[family]
-        _print_errors(f"all docs, committed x{committed}", _errors(rows, lambda f: committed * f[0]))
+        _print_errors(f"all docs, committed x{committed}", _errors(rows, _linear([committed], [0])))
 
 
 # ---- speed ---------------------------------------------------------------------------------
@@ -187,11 +196,15 @@ def speed(corpus: dict[str, list[str]]) -> None:
     print(f"  corpus: {len(docs)} documents, {chars:,} characters")
     for label, floor_name, kwargs in setups:
         enc = get_encoding(floor_name)  # type: ignore[arg-type]
-        floor = _best(lambda: [enc.encode(d, disallowed_special=()) for d in docs])
+        floor = _best(lambda enc=enc: [enc.encode(d, disallowed_special=()) for d in docs])
         model = label.split()[0]
         repeat = 1 if kwargs.get("use_ctok") else 3
-        text_t = _best(lambda: _text_all(TokenCounter(model, **kwargs), docs), repeat)
-        req_t = _best(lambda: TokenCounter(model, **kwargs).request(messages), repeat)
+
+        def fresh(model: str = model, kwargs: dict[str, Any] = kwargs) -> TokenCounter:
+            return TokenCounter(model, **kwargs)
+
+        text_t = _best(lambda fresh=fresh: _text_all(fresh(), docs), repeat)
+        req_t = _best(lambda fresh=fresh: fresh().request(messages), repeat)
         print(
             f"  {label:34} floor {floor_name} {floor:6.3f} s | text() {text_t:6.3f} s "
             f"({text_t / floor:5.2f}x) | request() {req_t:6.3f} s ({req_t / floor:5.2f}x)"
@@ -288,7 +301,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("== corpus ==")
     for kind, docs in corpus.items():
         print(f"  {kind:13} {len(docs):5} docs {sum(map(len, docs)):>10,} chars")
-    print(f"  ctok installed: {claude.ctok_available()}; calibration table as of {claude.CALIBRATION_AS_OF}")
+    print(
+        f"  ctok installed: {claude.ctok_available()}; "
+        f"calibration table as of {claude.CALIBRATION_AS_OF}"
+    )
     calibration(corpus)
     speed(corpus)
     growing_history(corpus)

@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from token_samples import NON_ENGLISH  # noqa: E402
+from token_samples import NON_ENGLISH
 
 DOC_CHARS = 3000  # split long sources into message-sized documents
 
@@ -40,12 +40,14 @@ _PACKAGES_WITH_READMES = (
     "anthropic", "openai", "hypothesis", "pydantic", "libcst", "click", "jsonschema",
     "requests", "attrs", "pytest", "tiktoken", "ctok", "pre_commit", "mypy",
 )  # fmt: skip
-_WORDS = (
-    "user account order invoice payment shipment address customer product item price "
-    "quantity status created updated deleted region warehouse ticket priority owner "
-    "project task comment label repository branch commit file path line column error "
-    "message query result page limit offset cursor token session device location city "
-    "country currency amount discount tax total description title name email phone"
+_WORDS = " ".join(
+    (
+        "user account order invoice payment shipment address customer product item price",
+        "quantity status created updated deleted region warehouse ticket priority owner",
+        "project task comment label repository branch commit file path line column error",
+        "message query result page limit offset cursor token session device location city",
+        "country currency amount discount tax total description title name email phone",
+    )
 ).split()
 
 
@@ -103,13 +105,16 @@ def _record(rng: random.Random, depth: int = 0) -> dict[str, object]:
         if roll < 0.25:
             out[key] = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 8)))
         elif roll < 0.4:
-            out[key] = rng.randint(0, 10**rng.randint(1, 9))
+            out[key] = rng.randint(0, 10 ** rng.randint(1, 9))
         elif roll < 0.5:
             out[key] = round(rng.uniform(-1000, 1000), rng.randint(1, 4))
         elif roll < 0.6:
             out[key] = f"{rng.getrandbits(128):032x}"
         elif roll < 0.7:
-            out[key] = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
+            out[key] = (
+                f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
+            )
         elif roll < 0.8:
             out[key] = rng.random() < 0.5
         elif depth < 2 and roll < 0.9:
@@ -136,16 +141,27 @@ def _schema(rng: random.Random, depth: int = 0) -> dict[str, object]:
     for _ in range(rng.randint(1, 6)):
         name = rng.choice(_WORDS) + ("_" + rng.choice(_WORDS) if rng.random() < 0.5 else "")
         kind = rng.choice(["string", "integer", "number", "boolean", "array", "object", "enum"])
-        desc = f"The {rng.choice(_WORDS)} of the {rng.choice(_WORDS)}, used to filter {rng.choice(_WORDS)}s."
+        desc = (
+            f"The {rng.choice(_WORDS)} of the {rng.choice(_WORDS)}, "
+            f"used to filter {rng.choice(_WORDS)}s."
+        )
         if kind == "enum":
-            props[name] = {"type": "string", "enum": rng.sample(_WORDS, rng.randint(2, 5)), "description": desc}
+            props[name] = {
+                "type": "string",
+                "enum": rng.sample(_WORDS, rng.randint(2, 5)),
+                "description": desc,
+            }
         elif kind == "array":
             props[name] = {"type": "array", "items": {"type": "string"}, "description": desc}
         elif kind == "object" and depth < 2:
             props[name] = {**_schema(rng, depth + 1), "description": desc}
         else:
             props[name] = {"type": kind if kind != "object" else "string", "description": desc}
-    return {"type": "object", "properties": props, "required": sorted(props)[: rng.randint(0, len(props))]}
+    return {
+        "type": "object",
+        "properties": props,
+        "required": sorted(props)[: rng.randint(0, len(props))],
+    }
 
 
 def tool_schemas(seed: int = 2) -> list[str]:
@@ -174,20 +190,35 @@ def tool_output(seed: int = 3) -> list[str]:
         if i % 3 == 0:
             for _ in range(rng.randint(10, 60)):
                 size = rng.randint(0, 10**6)
-                name = f"{rng.choice(_WORDS)}_{rng.choice(_WORDS)}.{rng.choice(['py', 'json', 'md', 'ts'])}"
-                lines.append(f"-rw-r--r--  1 dev  staff  {size:>8} Nov {rng.randint(1, 30):>2} 12:{rng.randint(0, 59):02d} {name}")
+                name = (
+                    f"{rng.choice(_WORDS)}_{rng.choice(_WORDS)}"
+                    f".{rng.choice(['py', 'json', 'md', 'ts'])}"
+                )
+                lines.append(
+                    f"-rw-r--r--  1 dev  staff  {size:>8} Nov {rng.randint(1, 30):>2} "
+                    f"12:{rng.randint(0, 59):02d} {name}"
+                )
         elif i % 3 == 1:
             for _ in range(rng.randint(5, 30)):
-                test = f"tests/test_{rng.choice(_WORDS)}.py::test_{rng.choice(_WORDS)}_{rng.choice(_WORDS)}"
-                lines.append(f"{test} {rng.choice(['PASSED', 'PASSED', 'PASSED', 'FAILED', 'SKIPPED'])} [{rng.randint(1, 99)}%]")
-            lines.append('Traceback (most recent call last):\n  File "/srv/app/main.py", line 42, in run\n'
-                         "    result = handler(request)\nKeyError: 'user_id'")
+                test = (
+                    f"tests/test_{rng.choice(_WORDS)}.py"
+                    f"::test_{rng.choice(_WORDS)}_{rng.choice(_WORDS)}"
+                )
+                outcome = rng.choice(["PASSED", "PASSED", "PASSED", "FAILED", "SKIPPED"])
+                lines.append(f"{test} {outcome} [{rng.randint(1, 99)}%]")
+            lines.append(
+                'Traceback (most recent call last):\n  File "/srv/app/main.py", line 42, in run\n'
+                "    result = handler(request)\nKeyError: 'user_id'"
+            )
         else:
             for _ in range(rng.randint(10, 50)):
                 lines.append(
-                    f"2026-11-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:"
-                    f"{rng.randint(0, 59):02d},{rng.randint(0, 999):03d} {rng.choice(['INFO', 'WARN', 'ERROR', 'DEBUG'])} "
-                    f"[{rng.choice(_WORDS)}] request_id={rng.getrandbits(64):016x} latency_ms={rng.randint(1, 5000)} "
+                    f"2026-11-{rng.randint(1, 28):02d} "
+                    f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:"
+                    f"{rng.randint(0, 59):02d},{rng.randint(0, 999):03d} "
+                    f"{rng.choice(['INFO', 'WARN', 'ERROR', 'DEBUG'])} "
+                    f"[{rng.choice(_WORDS)}] request_id={rng.getrandbits(64):016x} "
+                    f"latency_ms={rng.randint(1, 5000)} "
                     f"{rng.choice(_WORDS)} {rng.choice(_WORDS)} ok"
                 )
         docs.append("\n".join(lines))

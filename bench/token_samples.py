@@ -1,3 +1,5 @@
+# Other scripts have letters that look Latin: that is the point of this file.
+# ruff: noqa: RUF001
 """Non-English sample text for the token-count calibration corpus.
 
 Written for promptcop's benchmark (no data set was downloaded): short
