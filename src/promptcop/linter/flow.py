@@ -85,7 +85,7 @@ _SCHEDULE_CALLS = {
 _SLEEP_CALLS = {"sleep"}
 
 
-def dotted(expr: cst.BaseExpression) -> str | None:
+def dotted(expr: cst.CSTNode) -> str | None:
     """``a.b.c`` for a chain of names and attributes (through ``await``), else None."""
     if isinstance(expr, cst.Await):
         return dotted(expr.expression)
@@ -392,3 +392,119 @@ def index_of(module: cst.Module) -> ModuleIndex:
     built = ModuleIndex(module)
     _CACHE[id(module)] = (module, built)
     return built
+
+
+# -- lists that grow and lists that are trimmed --------------------------------
+
+_GROW_METHODS = {"append", "extend", "insert", "appendleft"}
+_TRIM_METHODS = {"pop", "popleft", "clear", "remove"}
+# Calls whose name says they shrink a history (promptcop's compactor included).
+_TRIM_WORDS = ("compact", "trim", "truncate", "summar", "prune", "shrink", "window", "fit")
+
+
+def history_name(expr: cst.BaseExpression | None) -> str | None:
+    """The dotted name of the list a request sends: ``history``, ``self.messages``,
+    ``[*history, turn]``, ``system + history``; None when it is sliced or computed."""
+    if expr is None:
+        return None
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        return dotted(expr)
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        for el in expr.elements:
+            if isinstance(el, cst.StarredElement):
+                return history_name(el.value)
+        return None
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        return history_name(expr.left) or history_name(expr.right)
+    return None
+
+
+def _mentions(expr: cst.CSTNode, name: str) -> bool:
+    if isinstance(expr, (cst.Name, cst.Attribute)) and dotted(expr) == name:
+        return True
+    return any(_mentions(c, name) for c in expr.children)
+
+
+def growth_of(index: ModuleIndex, body: cst.CSTNode, name: str) -> list[cst.CSTNode]:
+    """Statements in ``body`` that append to the list ``name``, in source order."""
+    out: list[cst.CSTNode] = []
+
+    class _Grow(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Call(self, node: cst.Call) -> None:
+            callee = dotted(node.func) or ""
+            if callee.rsplit(".", 1)[0] == name and last_part(callee) in _GROW_METHODS:
+                out.append(node)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if dotted(node.target) == name and isinstance(node.operator, cst.AddAssign):
+                out.append(node)
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            value = node.value
+            targets_it = any(dotted(t.target) == name for t in node.targets)
+            grows = isinstance(value, (cst.BinaryOperation, cst.List)) and _mentions(value, name)
+            if targets_it and grows:
+                out.append(node)
+
+    body.visit(_Grow())
+    return out
+
+
+def is_bounded(index: ModuleIndex, body: cst.CSTNode, name: str) -> bool:
+    """``body`` keeps the list ``name`` bounded: slices it, ``del``s or pops from it,
+    clears it, reassigns it from a call (a trimming helper, promptcop's compactor) or a
+    fresh display, or tests its length."""
+    found = False
+
+    class _Bound(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Del(self, node: cst.Del) -> None:
+            nonlocal found
+            found = found or _mentions(node.target, name)
+
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            callee = dotted(node.func) or call_name(node)
+            owner, _, method = callee.rpartition(".")
+            if owner == name and method in _TRIM_METHODS:
+                found = True
+            elif (
+                method == "len"
+                or callee == "len"
+                or any(w in last_part(callee).lower() for w in _TRIM_WORDS)
+            ):
+                found = found or any(_mentions(a.value, name) for a in node.args)
+
+        def visit_Comparison(self, node: cst.Comparison) -> None:
+            nonlocal found  # if len(history) > 40: ... / while len(history) < n
+            found = found or _measures(node, name)
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            nonlocal found
+            for target in node.targets:
+                t = target.target
+                if isinstance(t, cst.Subscript) and dotted(t.value) == name:
+                    found = True  # history[:] = ...
+                elif dotted(t) == name:
+                    value = node.value
+                    grows = isinstance(value, (cst.BinaryOperation, cst.List)) and _mentions(
+                        value, name
+                    )
+                    found = found or not grows
+
+    body.visit(_Bound())
+    return found
+
+
+def _measures(node: cst.CSTNode, name: str) -> bool:
+    """``node`` holds ``len(name)`` (or a token count of it)."""
+    if isinstance(node, cst.Call) and any(_mentions(a.value, name) for a in node.args):
+        callee = last_part(call_name(node)).lower()
+        if callee == "len" or "token" in callee:
+            return True
+    return any(_measures(c, name) for c in node.children)

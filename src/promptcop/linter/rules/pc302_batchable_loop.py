@@ -1,0 +1,275 @@
+"""PC302 batchable-loop: one LLM call per item of a collection, with nobody waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.flow import (
+    Loop,
+    ModuleIndex,
+    call_name,
+    growth_of,
+    has_exit,
+    history_name,
+    index_of,
+    is_forever,
+    names_in,
+)
+from promptcop.linter.model import Finding, Severity
+from promptcop.linter.request import Request
+
+CODE = "PC302"
+NAME = "batchable-loop"
+SEVERITY: Severity = "warning"
+FIX = None
+SUMMARY = "Per-item LLM calls in a loop or fan-out that could go through a Batches API at 50% off"
+DOC = """
+## What it does
+Finds LLM calls made once per item of a collection: in a `for`/`while` loop, a
+comprehension, `map`, `asyncio.gather(*[...])`, a `TaskGroup`, or executor
+`map`/`submit`, including through a helper function of the same module that
+the loop calls (the finding is then on the loop's call of the helper). It
+stays quiet for loops that serve a waiting user (`input()`, websockets,
+`while True` chat loops, Flask/FastAPI/Django and bot handlers), for retry
+and agent loops that leave early, for conversations that feed each answer
+into the next call, and for modules that already use a batches API.
+
+## Why is this bad?
+The Message Batches API bills every input and output token at 50% of the
+standard price (API_FACTS.md 2.2), takes up to 100,000 requests per batch
+(API_FACTS.md 2.3) and usually finishes within the hour (API_FACTS.md 2.4);
+OpenAI's Batch API has the same 50% discount (API_FACTS.md 3.12). A nightly
+job that summarises 10,000 documents one call at a time pays double.
+
+## Example
+```python
+for doc in docs:
+    client.messages.create(model="claude-sonnet-4-6", max_tokens=400,
+                           messages=[{"role": "user", "content": doc}])
+```
+
+## Use instead
+```python
+client.messages.batches.create(requests=[
+    {"custom_id": str(i), "params": {"model": "claude-sonnet-4-6", "max_tokens": 400,
+                                     "messages": [{"role": "user", "content": doc}]}}
+    for i, doc in enumerate(docs)
+])
+```
+
+## Fix safety
+No fix: batching changes when results arrive (minutes to hours).
+
+## Options
+None.
+
+## References
+- API_FACTS.md 2.2, 2.3, 2.4, 3.12
+- https://platform.claude.com/docs/en/build-with-claude/batch-processing
+"""
+
+VALID = [
+    # interactive chat loop
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def chat() -> None:
+    while True:
+        q = input("> ")
+        print(client.messages.create(model="claude-sonnet-4-6", max_tokens=400,
+                                     messages=[{"role": "user", "content": q}]))
+""",
+    # a web handler answering one request per loop item
+    """
+from fastapi import FastAPI
+from openai import AsyncOpenAI
+app = FastAPI()
+client = AsyncOpenAI()
+
+@app.post("/tags")
+async def tags(items: list[str]):
+    return [await client.chat.completions.create(
+        model="gpt-4.1-mini", max_tokens=20,
+        messages=[{"role": "user", "content": i}]) for i in items]
+""",
+    # retry loop: leaves after the first success
+    """
+import time
+import anthropic
+client = anthropic.Anthropic()
+
+def ask(q: str):
+    for attempt in range(5):
+        try:
+            return client.messages.create(model="claude-sonnet-4-6", max_tokens=400,
+                                          messages=[{"role": "user", "content": q}])
+        except anthropic.RateLimitError:
+            time.sleep(2 ** attempt)
+""",
+    # already batched
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def run(docs: list[str]):
+    client.messages.batches.create(requests=[
+        {"custom_id": str(i), "params": {"model": "claude-sonnet-4-6", "max_tokens": 100,
+         "messages": [{"role": "user", "content": d}]}} for i, d in enumerate(docs)])
+    for d in docs:
+        client.messages.create(model="claude-sonnet-4-6", max_tokens=100,
+                               messages=[{"role": "user", "content": d}])
+""",
+]
+
+INVALID = [
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def nightly(docs: list[str]) -> list[str]:
+    out = []
+    for doc in docs:
+        msg = client.messages.create(  # expect: PC302
+            model="claude-sonnet-4-6", max_tokens=400,
+            messages=[{"role": "user", "content": "Summarise:\\n" + doc}],
+        )
+        out.append(msg.content[0].text)
+    return out
+""",
+    """
+import asyncio
+from openai import AsyncOpenAI
+client = AsyncOpenAI()
+
+async def tag_one(item: str) -> str:
+    r = await client.chat.completions.create(
+        model="gpt-4.1-mini", max_tokens=20,
+        messages=[{"role": "user", "content": f"Tag: {item}"}])
+    return r.choices[0].message.content
+
+async def tag_all(items: list[str]):
+    return await asyncio.gather(*[tag_one(i) for i in items])  # expect: PC302
+""",
+    """
+from concurrent.futures import ThreadPoolExecutor
+import anthropic as ant
+
+class Summariser:
+    def __init__(self) -> None:
+        self.client = ant.Anthropic()
+
+    def one(self, doc: str):
+        return self.client.messages.create(
+            model="claude-haiku-4-5", max_tokens=200,
+            messages=[{"role": "user", "content": doc}])
+
+    def all(self, docs: list[str]):
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(self.one, docs))  # expect: PC302
+""",
+]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    if _uses_batches(ctx):
+        return
+    index = index_of(ctx.module)
+    reported: set[int] = set()
+    for request in ctx.requests:
+        if request.api in ("anthropic.batch", "anthropic.count_tokens"):
+            continue
+        for node, loop in _per_item(index, request):
+            if id(node) in reported:
+                continue
+            reported.add(id(node))
+            batch_api = "Message Batches API" if request.provider == "anthropic" else "Batch API"
+            yield ctx.finding(
+                code=CODE,
+                name=NAME,
+                severity=SEVERITY,
+                message=(
+                    f"{request.method} runs once per item ({_describe(loop)}) and no user "
+                    f"waits on each answer: send the items through the {batch_api} at 50% "
+                    "of the price"
+                ),
+                node=node,
+                site=request.site,
+            )
+
+
+def _per_item(index: ModuleIndex, request: Request) -> Iterator[tuple[cst.CSTNode, Loop]]:
+    loops = index.loops_around(request.call)
+    if any(_waits_on_user(index, loop) for loop in loops):
+        return
+    if index.is_handler(index.enclosing_function(request.call)):
+        return
+    if loops:
+        loop = loops[0]
+        if not _leaves_early(loop) and not _conversation(index, loop, request):
+            if not _over_models(loop, request):
+                yield request.call, loop
+            return
+    func = index.enclosing_def(request.call)
+    if func is None:
+        return
+    for use, loop in index.fan_outs(func):
+        outer = index.loops_around(use)
+        if any(_waits_on_user(index, lp) for lp in [loop, *outer]) or _leaves_early(loop):
+            continue
+        if not index.is_handler(index.enclosing_function(use)):
+            yield use, loop
+
+
+def _waits_on_user(index: ModuleIndex, loop: Loop) -> bool:
+    return is_forever(loop) or index.is_interactive_loop(loop)
+
+
+def _leaves_early(loop: Loop) -> bool:
+    """Retry and agent loops ``break``/``return`` out; a small fixed literal is no collection."""
+    node = loop.node
+    if not isinstance(node, (cst.For, cst.While)):
+        return False
+    if has_exit(node):
+        return True
+    source = node.iter if isinstance(node, cst.For) else None
+    return isinstance(source, (cst.List, cst.Tuple, cst.Set)) and len(source.elements) <= 3
+
+
+def _conversation(index: ModuleIndex, loop: Loop, request: Request) -> bool:
+    """Each call sees the previous answers: the calls depend on each other."""
+    for key in ("messages", "input"):
+        arg = request.argument(key)
+        name = history_name(arg.node) if arg is not None else None
+        if name and growth_of(index, loop.node, name):
+            return True
+    return False
+
+
+def _over_models(loop: Loop, request: Request) -> bool:
+    """``for model in MODELS``: a comparison of models (PC105's business), not a job."""
+    node = loop.node
+    model = request.argument("model")
+    if not isinstance(node, cst.For) or model is None or model.node is None:
+        return False
+    return bool(names_in(node.target) & names_in(model.node))
+
+
+def _describe(loop: Loop) -> str:
+    node = loop.node
+    if isinstance(node, cst.For):
+        return "a for loop"
+    if isinstance(node, cst.While):
+        return "a while loop"
+    if isinstance(node, cst.Call):
+        return f"{call_name(node)}()"
+    return "a comprehension"
+
+
+def _uses_batches(ctx: RuleContext) -> bool:
+    if any(r.api == "anthropic.batch" for r in ctx.requests):
+        return True
+    return any(call_name(c).endswith("batches.create") for c in index_of(ctx.module).calls)

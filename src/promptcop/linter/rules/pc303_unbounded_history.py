@@ -1,0 +1,182 @@
+"""PC303 unbounded-history: a conversation list that grows in a loop and is sent whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.flow import (
+    growth_of,
+    history_name,
+    index_of,
+    is_bounded,
+    static_int,
+)
+from promptcop.linter.model import Finding, Severity
+
+CODE = "PC303"
+NAME = "unbounded-history"
+SEVERITY: Severity = "warning"
+FIX = None
+SUMMARY = "A conversation list grows in a loop and is sent every iteration with no bound"
+DOC = """
+## What it does
+Finds a list of messages that a loop appends to (`append`, `extend`, `+=`,
+`history = history + [...]`) and sends on each iteration (`messages=history`,
+`input=history`, `[*history, turn]`) when nothing in that loop bounds it: no
+slice (`history[-20:]`), `del`, `pop`, `clear`, length test, reassignment from
+a call (a trimming helper, promptcop's `Compactor(...).compact(...)` or
+`compact(...)`), and no slice or call around the list at the call itself.
+
+## Why is this bad?
+Each call re-sends every earlier turn: the input of turn n is n turns long,
+so a conversation of n turns costs O(n^2) input tokens, until it hits the
+context window and fails. Caching softens the price of the repeated part to
+0.1x (API_FACTS.md 1.5) but the cache lookback only reaches about 20 blocks
+(API_FACTS.md 1.8), and the whole history is still sent and counted.
+Server-side context editing and compaction exist for this
+(API_FACTS.md 2.11-2.16); so does promptcop's Compactor.
+
+## Example
+```python
+while True:
+    history.append({"role": "user", "content": input("> ")})
+    reply = client.messages.create(model=MODEL, max_tokens=1024, messages=history)
+    history.append({"role": "assistant", "content": reply.content[0].text})
+```
+
+## Use instead
+```python
+from promptcop import Compactor
+
+compactor = Compactor(model=MODEL, budget=20_000)
+while True:
+    history.append({"role": "user", "content": input("> ")})
+    history = compactor.compact(history).messages
+    reply = client.messages.create(model=MODEL, max_tokens=1024, messages=history)
+```
+
+## Fix safety
+No fix: how much history to keep is a product decision.
+
+## Options
+None.
+
+## References
+- API_FACTS.md 1.5, 1.8, 2.11-2.16
+"""
+
+VALID = [
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def chat() -> None:
+    history = []
+    while True:
+        history.append({"role": "user", "content": input("> ")})
+        history = history[-20:]
+        reply = client.messages.create(model="claude-sonnet-4-6", max_tokens=1024,
+                                       messages=history)
+        history.append({"role": "assistant", "content": reply.content[0].text})
+""",
+    """
+from openai import OpenAI
+from promptcop import Compactor
+client = OpenAI()
+compactor = Compactor(model="gpt-4.1", budget=20000)
+
+def chat(messages: list) -> None:
+    while True:
+        messages.append({"role": "user", "content": input("> ")})
+        messages = compactor.compact(messages).messages
+        r = client.chat.completions.create(model="gpt-4.1", max_tokens=500, messages=messages)
+        messages.append({"role": "assistant", "content": r.choices[0].message.content})
+""",
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def chat(turns: list[str]) -> None:
+    history: list = []
+    for turn in turns:
+        history.append({"role": "user", "content": turn})
+        if len(history) > 40:
+            del history[:2]
+        client.messages.create(model="claude-sonnet-4-6", max_tokens=300, messages=history)
+""",
+]
+
+INVALID = [
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def chat() -> None:
+    history = []
+    while True:
+        user = input("> ")
+        history.append({"role": "user", "content": user})  # expect: PC303
+        reply = client.messages.create(model="claude-sonnet-4-6", max_tokens=1024,
+                                       messages=history)
+        history.append({"role": "assistant", "content": reply.content[0].text})
+""",
+    """
+from openai import AsyncOpenAI
+
+class Agent:
+    def __init__(self) -> None:
+        self.client = AsyncOpenAI()
+        self.messages: list = [{"role": "system", "content": "You are terse."}]
+
+    async def run(self, questions: list[str]) -> None:
+        for q in questions:
+            self.messages += [{"role": "user", "content": q}]  # expect: PC303
+            r = await self.client.responses.create(
+                model="gpt-4.1", max_output_tokens=300, input=self.messages)
+            self.messages.append({"role": "assistant", "content": r.output_text})
+""",
+]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    index = index_of(ctx.module)
+    for request in ctx.requests:
+        arg = request.argument("messages") or request.argument("input")
+        name = history_name(arg.node) if arg is not None else None
+        if name is None:
+            continue
+        for loop in index.loops_around(request.call):
+            node = loop.node
+            if not isinstance(node, (cst.For, cst.While)) or _few_rounds(node):
+                continue
+            grows = growth_of(index, node.body, name)
+            if not grows:
+                continue
+            if not is_bounded(index, node, name):
+                yield ctx.finding(
+                    code=CODE,
+                    name=NAME,
+                    severity=SEVERITY,
+                    message=(
+                        f"`{name}` grows on every iteration of this loop and is sent whole to "
+                        f"{request.method}: input tokens grow with every turn until the "
+                        "context overflows; slice it, trim it or compact it (promptcop.Compactor)"
+                    ),
+                    node=grows[0],
+                    site=request.site,
+                )
+            break
+
+
+def _few_rounds(loop: cst.For | cst.While) -> bool:
+    """``for _ in range(3)``: a fixed, small number of rounds bounds the history."""
+    source = loop.iter if isinstance(loop, cst.For) else None
+    if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Name)):
+        return False
+    if source.func.value != "range" or not source.args:
+        return False
+    bound = static_int(source.args[-1].value)
+    return bound is not None and bound <= 10
