@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,33 @@ def test_fix_removes_unused_suppressions_across_passes(project: Path) -> None:
     result = run("--fix", "app.py")
     assert app.read_text() == 'x = 1\ny = "b"\n'
     assert "Fixed 2 findings (0 remaining)." in result.output
+
+
+def test_console_script_diff_then_fix(tmp_path: Path) -> None:
+    """Once as a real process, with the real engine and a registry sample."""
+    from promptcop.linter.rules import get_rule
+
+    sample = next(s for s in get_rule("PC301").invalid if s.fixed is not None)
+    assert sample.fixed is not None
+    target = tmp_path / "calls.py"
+    target.write_text(sample.source)
+    command = [sys.executable, "-m", "promptcop", "check", "--isolated", "--select", "PC301"]
+    diff = subprocess.run(
+        [*command, "--diff", "--unsafe-fixes", "calls.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert diff.returncode == 1, diff.stderr
+    assert diff.stdout.startswith("--- a/calls.py\n+++ b/calls.py\n")
+    assert target.read_text() == sample.source
+    fixed = subprocess.run(
+        [*command, "--fix", "--unsafe-fixes", "calls.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert target.read_text() == sample.fixed
