@@ -55,18 +55,20 @@ RULE_FOR_CHANGE = {
     "identical prefix not read": "",
 }
 
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# Clock and identifier shapes that differ between two requests made by the same
+# code (RULES.md, PC101). Case-sensitive classes and no long literal
+# alternations: this runs on every system prompt that is not memoised.
 _VOLATILE = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[ap]\.?m\.?)?"
-    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[AaPp]\.?[Mm]\.?)?"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|\d{1,2}/\d{1,2}/\d{2,4}"
-    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}"
-    r"|\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)\b"
-    r"|\b\d{9,13}(?:\.\d+)?\b"
-    r"|\b[0-9a-f]{16,}\b",
-    re.IGNORECASE,
+    r"|[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}(?!\d)"
+    r"|\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+(?:19|20)\d{2}(?!\d)"
+    r"|\d{9,13}(?:\.\d+)?(?!\d)"
+    r"|[0-9a-fA-F]{16,}(?![0-9A-Za-z])"
+    r")"
 )
 _LEFTOVER = re.compile(r"[\s.,;:()\[\]{}\"'`/+\-TZ]*")
 
@@ -216,12 +218,18 @@ class FamilyTracker:
         """
         tools = repr(sorted(p.digest for p in call.parts if p.section == "tools"))
         system = "\0".join(
-            repr(p.digest) if p.hashed else self._mask(p.text)
-            for p in call.parts
-            if p.section == "system"
+            repr(p.digest) if p.hashed else p.text for p in call.parts if p.section == "system"
         )
-        head = _sha(tools + "\1" + system[:_KEY_CHARS])
-        tail = _sha(tools + "\2" + system[-_KEY_CHARS:])
+        # Mask only the two ends that name the family: a long prompt costs no more.
+        edge = _KEY_CHARS + 100
+        if len(system) > 2 * edge:
+            head_text = self._mask(system[:edge])[:_KEY_CHARS]
+            tail_text = self._mask(system[-edge:])[-_KEY_CHARS:]
+        else:
+            masked = self._mask(system)
+            head_text, tail_text = masked[:_KEY_CHARS], masked[-_KEY_CHARS:]
+        head = _sha(tools + "\1" + head_text)
+        tail = _sha(tools + "\2" + tail_text)
         family = self._alias.get(head) or self._alias.get(tail) or head
         if len(self._alias) < _MAX_ALIASES:
             self._alias.setdefault(head, family)
@@ -355,16 +363,35 @@ def _span(old: str, new: str) -> tuple[str, str] | None:
     return old[start:old_end], new[start:new_end]
 
 
+def _common_prefix(a: str, b: str) -> int:
+    # Binary search over slice comparisons: C-speed on long prompts.
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid :] == b[len(b) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def _span_bounds(old: str, new: str) -> tuple[int, int, int] | None:
+    """(start, end in old, end in new) of the differing region, on word boundaries."""
     if old == new:
         return None
-    start = 0
-    limit = min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
-        start += 1
-    end = 0
-    while end < limit - start and old[-1 - end] == new[-1 - end]:
-        end += 1
+    start = _common_prefix(old, new)
+    end = _common_suffix(old, new, min(len(old), len(new)) - start)
     while start > 0 and not old[start - 1].isspace():
         start -= 1
     old_end, new_end = len(old) - end, len(new) - end
