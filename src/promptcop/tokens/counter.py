@@ -303,6 +303,8 @@ class TokenCounter:
 
     def text(self, text: str) -> int:
         """Calibrated tokens of plain text for this model (no message framing)."""
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a str, not {type(text).__name__}")
         return self._apply((self._raw(text), 0))
 
     def message(self, message: Mapping[str, Any]) -> int:
@@ -519,6 +521,8 @@ class TokenCounter:
             return 0, self._openai_image(block)
         if kind == "document":
             return self._document_raw(block)
+        if kind == "input_audio":  # OpenAI chat audio part
+            return 0, _audio_tokens(_plain(block.get("input_audio")) or {})
         if kind == "file":  # OpenAI chat file part (PDF)
             file = block.get("file") or {}
             data = _get(file, "file_data")
@@ -669,6 +673,22 @@ class TokenCounter:
                 if nested:  # nested objects/arrays: the cookbook ignores them; count their JSON
                     text += self._raw(_json(nested))
         return text, fixed
+
+
+# OpenAI audio input: about 10 tokens per second of audio (unverified: third-party
+# measurements of gpt-4o audio; OpenAI prices audio per token without a public
+# formula). Duration is guessed from the payload size at a typical bitrate.
+_AUDIO_TOKENS_PER_SECOND = 10
+_AUDIO_BYTES_PER_SECOND = {"wav": 32_000, "mp3": 16_000}  # 16 kHz 16-bit mono; 128 kbit/s
+
+
+def _audio_tokens(spec: Any) -> int:
+    data = _get(spec, "data")
+    if not isinstance(data, str):
+        return 0
+    rate = _AUDIO_BYTES_PER_SECOND.get(str(_get(spec, "format", "wav")), 16_000)
+    seconds = len(data) * 3 / 4 / rate
+    return math.ceil(seconds * _AUDIO_TOKENS_PER_SECOND)
 
 
 def _arguments_text(arguments: Any) -> str:
