@@ -225,3 +225,17 @@ def test_cli_outside_repository_exits_2(tmp_path: Path, monkeypatch: pytest.Monk
     result = CliRunner().invoke(main, ["check", "--changed-since", "HEAD", "."])
     assert result.exit_code == 2
     assert "not in one" in result.stderr
+
+
+def test_base_branch_moving_on_does_not_count(repo: Path) -> None:
+    """A PR branch is compared with where it left main, not with main's tip."""
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "app.py").write_text((repo / "app.py").read_text().replace("line3 = 3", "line3 = 33"))
+    git(repo, "commit", "-qam", "feature edit")
+    git(repo, "checkout", "-q", "main")
+    (repo / "app.py").write_text((repo / "app.py").read_text().replace("line7 = 7", "line7 = 77"))
+    git(repo, "commit", "-qam", "main moves on")
+    git(repo, "checkout", "-q", "feature")
+    changed = changed_lines("main", repo)
+    assert changed.touches(str(repo / "app.py"), 3, 3)
+    assert not changed.touches(str(repo / "app.py"), 7, 7)

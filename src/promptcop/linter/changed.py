@@ -160,8 +160,18 @@ def parse_diff(diff: str) -> dict[str, frozenset[int] | None]:
     return {path: (None if lines is None else frozenset(lines)) for path, lines in changed.items()}
 
 
+def _merge_base(commit: str, root: Path) -> str:
+    """Where this branch left ``commit``: on a PR branch, ``origin/main`` may have moved
+    on, and its new commits are not this change's lines. Without a common
+    history (or before the first commit) the ref itself is the base."""
+    try:
+        return _git(["merge-base", commit, "HEAD"], root).strip() or commit
+    except ChangedLinesError:
+        return commit
+
+
 def changed_lines(ref: str, start: Path) -> ChangedLines:
-    """Lines changed since ``ref`` in the repository containing ``start``.
+    """Lines changed since ``ref`` (its merge base with HEAD) in the repository of ``start``.
 
     Raises ChangedLinesError (one line) outside a repository or for a ref git
     does not know.
@@ -170,11 +180,14 @@ def changed_lines(ref: str, start: Path) -> ChangedLines:
         raise ChangedLinesError(f"--changed-since: {ref!r} is not a git revision")
     root = repository_root(start)
     try:
-        _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], root)
+        commit = _git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"], root
+        ).strip()
     except ChangedLinesError as exc:
         raise ChangedLinesError(
             f"--changed-since: git does not know the revision {ref!r} in {root}"
         ) from exc
+    base = _merge_base(commit, root)
     diff = _git(
         [
             "diff",
@@ -185,7 +198,7 @@ def changed_lines(ref: str, start: Path) -> ChangedLines:
             "-M",
             "--src-prefix=a/",
             "--dst-prefix=b/",
-            ref,
+            base,
             "--",
         ],
         root,
