@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,8 @@ Tier = Literal["premium", "standard", "small"]
 _ANTHROPIC_WRITE_5M = 1.25
 _ANTHROPIC_WRITE_1H = 2.0
 _ANTHROPIC_READ = 0.1
+# OpenAI from GPT-5.6 on: cache writes 1.25x uncached input (API_FACTS.md 3.5).
+_OPENAI_WRITE = 1.25
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,10 @@ def _facts_from_entry(model: str, entry: Mapping[str, Any]) -> ModelFacts:
         write1 = float(entry.get("cache_write_1h", inp * _ANTHROPIC_WRITE_1H))
         read = float(entry.get("cache_read", inp * _ANTHROPIC_READ))
     else:
-        # OpenAI bills no cache writes before the GPT-5.6 family (API_FACTS.md 3.5).
-        write5 = write1 = float(entry.get("cache_write", inp))
+        # OpenAI bills no cache writes before the GPT-5.6 family, 1.25x input from
+        # it on (API_FACTS.md 3.5).
+        default_write = inp * _OPENAI_WRITE if openai_bills_cache_writes(model) else inp
+        write5 = write1 = float(entry.get("cache_write", default_write))
         read = float(entry.get("cached_input", entry.get("cache_read", inp)))
     family = family_of(model)
     return ModelFacts(
@@ -239,7 +243,7 @@ def _lookup(table: FactsTable, model: str) -> ModelFacts:
                 f.model,
             ),
         )
-    return ModelFacts(
+    guessed = ModelFacts(
         **{
             **nearest.__dict__,
             "model": key,
@@ -248,6 +252,18 @@ def _lookup(table: FactsTable, model: str) -> ModelFacts:
             "verified": False,
         }
     )
+    if openai_bills_cache_writes(key) and not openai_bills_cache_writes(nearest.model):
+        write = guessed.input * _OPENAI_WRITE
+        guessed = replace(guessed, cache_write_5m=write, cache_write_1h=write)
+    return guessed
+
+
+def openai_bills_cache_writes(model: str) -> bool:
+    """True for OpenAI models of the GPT-5.6 family and later (API_FACTS.md 3.5)."""
+    match = re.match(r"gpt-(\d+)(?:\.(\d+))?", canonical_id(model))
+    if match is None:
+        return False
+    return (int(match.group(1)), int(match.group(2) or 0)) >= (5, 6)
 
 
 __all__ = [
@@ -258,5 +274,6 @@ __all__ = [
     "family_of",
     "load_table",
     "lookup",
+    "openai_bills_cache_writes",
     "parse_table",
 ]
