@@ -134,3 +134,17 @@ def test_unknown_model_is_priced_as_a_guess_and_says_so(tmp_path: Path) -> None:
     guessed = report["pricing"]["guessed_models"]
     assert "claude-opus-4-9" in guessed
     assert report["total_cost_usd"] > 0
+
+
+def test_openai_cache_writes_billed_from_gpt_5_6(tmp_path: Path) -> None:
+    # gpt-5.6-luna is not in the table: priced like gpt-5 ($1.25 in), but its cache writes
+    # cost 1.25x input from GPT-5.6 on (API_FACTS.md 3.5): 1000 * 1.5625 / 1e6.
+    entry = chat("gpt-5.6-luna", prompt=1000, completion=0)
+    entry["response"]["usage"]["prompt_tokens_details"]["cache_write_tokens"] = 1000
+    report = _audit(tmp_path, [entry])
+    assert report["total_cost_usd"] == pytest.approx(1000 * 1.5625 / 1e6)
+    assert report["tokens_by_class"]["cache_write_5m"] == 1000
+    # Before 5.6 a write is an ordinary input token: 1000 * 1.25 / 1e6.
+    older = chat("gpt-5", prompt=1000, completion=0)
+    older["response"]["usage"]["prompt_tokens_details"]["cache_write_tokens"] = 1000
+    assert _audit(tmp_path, [older])["total_cost_usd"] == pytest.approx(1000 * 1.25 / 1e6)
