@@ -289,6 +289,11 @@ def check(
             text = "".join(text.splitlines(keepends=True)[:-1])
         elif output_format == "text":
             text += "".join(f"{line}\n" for line in summary_lines(outcome, adoption))
+        if output_format == "json" and fix:
+            # An extra key only when fixing: the contract's keys stay as they are.
+            document = json.loads(text)
+            document["fixed"] = outcome.fixed
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         _write_output(text, output_file, use_color)
         if verbose:
             elapsed = time.perf_counter() - started

@@ -71,7 +71,8 @@ def test_json_lists_only_remaining_findings(project: Path) -> None:
     (project / "app.py").write_text(SOURCE)
     result = run("--fix", "--format", "json", "app.py")
     document = json.loads(result.output)
-    assert sorted(document) == ["errors", "files_scanned", "findings", "version"]
+    assert sorted(document) == ["errors", "files_scanned", "findings", "fixed", "version"]
+    assert document["fixed"] == 1
     assert sorted(f["code"] for f in document["findings"]) == ["PC101", "PC301"]
     # Positions are those of the fixed file.
     assert document["findings"][0]["line"] == 4
