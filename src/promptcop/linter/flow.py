@@ -200,7 +200,7 @@ class ModuleIndex:
                     loops.append(Loop(anc, "for" if isinstance(anc, cst.For) else "while"))
             elif isinstance(
                 anc, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
-            ) and not _contains(anc.for_in.iter, node):
+            ) and not contains(anc.for_in.iter, node):
                 loops.append(Loop(anc, "comprehension"))
             elif isinstance(anc, cst.Call) and _maps_over(anc, child):
                 loops.append(Loop(anc, "map"))
@@ -277,10 +277,10 @@ class ModuleIndex:
         return [c for c in self.calls_in(node) if last_part(call_name(c)) in _SLEEP_CALLS]
 
 
-def _contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
+def contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
     if tree is node:
         return True
-    return any(_contains(c, node) for c in tree.children)
+    return any(contains(c, node) for c in tree.children)
 
 
 def _maps_over(call: cst.Call, child: cst.CSTNode) -> bool:

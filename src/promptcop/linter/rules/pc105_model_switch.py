@@ -1,0 +1,215 @@
+"""PC105 model-switch: one conversation sent to different models in one flow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.flow import ModuleIndex, history_name, index_of, names_in
+from promptcop.linter.model import Finding, Severity
+from promptcop.linter.request import Request
+
+CODE = "PC105"
+NAME = "model-switch"
+SEVERITY: Severity = "warning"
+FIX = None
+SUMMARY = "The same messages object is sent to different models in one flow"
+DOC = """
+## What it does
+Follows one `messages` (or `input`) list through a function and reports a
+call that sends it to a different model than an earlier call did, and a call
+inside `for model in MODELS:` that sends a conversation built outside the
+loop to each model in turn. A fallback to another model in an `except`
+block is not reported: the failed call wrote no cache.
+
+## Why is this bad?
+Each model has its own cache: a model switch invalidates tools, system and
+messages caches alike (API_FACTS.md 1.B), so the second model re-reads the
+whole conversation at full price and writes it again at 1.25x
+(API_FACTS.md 1.5), where staying on one model would have read it at 0.1x.
+
+## Example
+```python
+first = client.chat.completions.create(model="gpt-4.1-mini", messages=messages)
+messages.append({"role": "user", "content": "Check your answer."})
+second = client.chat.completions.create(model="o3", messages=messages)
+```
+
+## Use instead
+Keep a conversation on one model; route at the start of a conversation, or
+send the second model a short fresh request (the answer to check, not the
+whole history).
+
+## Fix safety
+No fix: which model should carry the conversation is a product decision.
+
+## Options
+None.
+
+## References
+- API_FACTS.md 1.5, 1.B
+- https://platform.claude.com/docs/en/build-with-claude/prompt-caching
+"""
+
+VALID = [
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def ask(messages: list):
+    try:
+        return client.messages.create(model="claude-opus-4-5", max_tokens=400,
+                                      messages=messages)
+    except anthropic.APIStatusError:
+        return client.messages.create(model="claude-sonnet-4-6", max_tokens=400,
+                                      messages=messages)
+""",
+    """
+from openai import OpenAI
+client = OpenAI()
+
+def compare(question: str):
+    for model in ["gpt-4.1", "o3"]:
+        messages = [{"role": "user", "content": question}]
+        client.chat.completions.create(model=model, max_tokens=100, messages=messages)
+""",
+]
+
+INVALID = [
+    """
+from openai import OpenAI
+client = OpenAI()
+
+def solve(problem: str) -> str:
+    messages = [{"role": "user", "content": problem}]
+    first = client.chat.completions.create(model="gpt-4.1-mini", max_tokens=500,
+                                           messages=messages)
+    messages.append({"role": "assistant", "content": first.choices[0].message.content})
+    second = client.chat.completions.create(  # expect: PC105
+        model="o3", max_completion_tokens=2000, messages=messages)
+    return second.choices[0].message.content
+""",
+    """
+import anthropic
+MODELS = ("claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-5")
+
+class Escalator:
+    def __init__(self) -> None:
+        self.client = anthropic.AsyncAnthropic()
+
+    async def answer(self, history: list):
+        for model in MODELS:
+            reply = await self.client.messages.create(  # expect: PC105
+                model=model, max_tokens=500, messages=history)
+            if reply.stop_reason == "end_turn":
+                return reply
+""",
+]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    index = index_of(ctx.module)
+    seen: dict[tuple[int, str], Request] = {}
+    for request in sorted(ctx.requests, key=lambda r: ctx.location(r.call)):
+        conversation = _conversation(request)
+        if conversation is None:
+            continue
+        scope = id(index.enclosing_def(request.call))
+        earlier = seen.get((scope, conversation))
+        seen[(scope, conversation)] = request
+        model = request.model_name
+        switched = earlier is not None and model and earlier.model_name not in (None, model)
+        if earlier is not None and switched and _same_conversation(ctx, index, earlier, request):
+            before = f"{earlier.model_name} ({ctx.where(earlier.site)})"
+            yield _finding(ctx, request, conversation, f"after {before}, now to {model}")
+            continue
+        loop = _model_loop(index, request)
+        if loop is not None and not _built_inside(index, loop, conversation):
+            yield _finding(ctx, request, conversation, "to a different model on each iteration")
+
+
+def _same_conversation(
+    ctx: RuleContext, index: ModuleIndex, first: Request, second: Request
+) -> bool:
+    name = _conversation(second) or ""
+    if _fallback(index, first.call, second.call):
+        return False
+    return not _rebound(ctx, index, name, first.call, second.call)
+
+
+def _conversation(request: Request) -> str | None:
+    arg = request.argument("messages") or request.argument("input")
+    return history_name(arg.node) if arg is not None else None
+
+
+def _finding(ctx: RuleContext, request: Request, name: str, how: str) -> Finding:
+    return ctx.finding(
+        code=CODE,
+        name=NAME,
+        severity=SEVERITY,
+        message=(
+            f"`{name}` is sent {how}: each model keeps its own cache, so the whole "
+            "conversation is written again at 1.25x instead of read at 0.1x; keep one "
+            "conversation on one model"
+        ),
+        node=request.call,
+        site=request.site,
+    )
+
+
+def _model_loop(index: ModuleIndex, request: Request) -> cst.For | None:
+    """``for model in MODELS:`` around the call, with the loop name in ``model=``."""
+    arg = request.argument("model")
+    if arg is None or arg.node is None:
+        return None
+    for loop in index.loops_around(request.call):
+        node = loop.node
+        if isinstance(node, cst.For) and names_in(node.target) & names_in(arg.node):
+            return node
+    return None
+
+
+def _built_inside(index: ModuleIndex, loop: cst.For, name: str) -> bool:
+    """The list is made afresh in the loop: each model gets its own conversation."""
+    head = name.split(".")[0]
+    for stmt in _assignments(loop.body):
+        if any(names_in(t.target) & {head} for t in stmt.targets):
+            return True
+    return False
+
+
+def _assignments(node: cst.CSTNode) -> Iterator[cst.Assign]:
+    if isinstance(node, cst.Assign):
+        yield node
+    for child in node.children:
+        if not isinstance(child, cst.FunctionDef):
+            yield from _assignments(child)
+
+
+def _fallback(index: ModuleIndex, first: cst.Call, second: cst.Call) -> bool:
+    """The second call runs in an ``except`` of the ``try`` holding the first."""
+    for anc in index.ancestors(second):
+        if isinstance(anc, cst.ExceptHandler):
+            owner = index.parent(anc)
+            if isinstance(owner, cst.Try) and any(a is owner.body for a in index.ancestors(first)):
+                return True
+    return False
+
+
+def _rebound(
+    ctx: RuleContext, index: ModuleIndex, name: str, first: cst.Call, second: cst.Call
+) -> bool:
+    """``messages = [...]`` between the two calls: a new conversation, not the same one."""
+    func = index.enclosing_def(second)
+    if func is None:
+        return False
+    lo, hi = ctx.location(first).end_line, ctx.location(second).line
+    head = name.split(".")[-1]
+    for stmt in _assignments(func.body):
+        if not any(history_name(t.target) == name for t in stmt.targets):
+            continue
+        if lo <= ctx.location(stmt).line <= hi and head not in names_in(stmt.value):
+            return True
+    return False

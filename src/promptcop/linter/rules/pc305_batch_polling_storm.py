@@ -1,0 +1,209 @@
+"""PC305 batch-polling-storm: a loop polling a batch with no or a short sleep."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.flow import Loop, ModuleIndex, call_name, contains, index_of, names_in
+from promptcop.linter.model import Finding, Severity
+from promptcop.linter.request import Const
+
+CODE = "PC305"
+NAME = "batch-polling-storm"
+SEVERITY: Severity = "warning"
+FIX = None
+SUMMARY = "A loop polls batches.retrieve with no sleep, or a sleep under 30 s and no backoff"
+DOC = """
+## What it does
+Finds loops that call `batches.retrieve` (Anthropic `messages.batches` or
+OpenAI `batches`), directly or through a helper of the same module, and
+either never sleep or sleep a fixed time under 30 seconds with no backoff
+(a delay that grows, `2 ** attempt`, a `min(delay * 2, cap)` update).
+
+## Why is this bad?
+Batches take minutes to hours: results come when every request is done or
+after 24 h, and most batches finish within the hour (API_FACTS.md 2.4).
+Polling every second sends thousands of status requests per batch that eat
+the account's request rate limit, slowing the real traffic that shares it,
+and a tight loop with no sleep pins a CPU core meanwhile.
+
+## Example
+```python
+while batch.processing_status == "in_progress":
+    time.sleep(1)
+    batch = client.messages.batches.retrieve(batch.id)
+```
+
+## Use instead
+```python
+delay = 30
+while batch.processing_status != "ended":
+    time.sleep(delay)
+    delay = min(delay * 2, 600)
+    batch = client.messages.batches.retrieve(batch.id)
+```
+
+## Fix safety
+No fix: the right interval depends on how soon the results are needed.
+
+## Options
+None.
+
+## References
+- API_FACTS.md 2.3, 2.4
+- https://platform.claude.com/docs/en/build-with-claude/batch-processing
+"""
+
+VALID = [
+    """
+import time
+import anthropic
+client = anthropic.Anthropic()
+
+def wait(batch_id: str):
+    delay = 5
+    batch = client.messages.batches.retrieve(batch_id)
+    while batch.processing_status != "ended":
+        time.sleep(delay)
+        delay = min(delay * 2, 600)
+        batch = client.messages.batches.retrieve(batch_id)
+    return batch
+""",
+    """
+import asyncio
+from openai import AsyncOpenAI
+client = AsyncOpenAI()
+POLL_SECONDS = 60
+
+async def wait(batch_id: str):
+    while (b := await client.batches.retrieve(batch_id)).status not in ("completed", "failed"):
+        await asyncio.sleep(POLL_SECONDS)
+    return b
+""",
+]
+
+INVALID = [
+    """
+import time
+import anthropic
+client = anthropic.Anthropic()
+
+def wait(batch_id: str):
+    batch = client.messages.batches.retrieve(batch_id)
+    while batch.processing_status == "in_progress":
+        time.sleep(1)
+        batch = client.messages.batches.retrieve(batch_id)  # expect: PC305
+    return batch
+""",
+    """
+from openai import OpenAI
+client = OpenAI()
+
+def done(batch_id: str) -> bool:
+    return client.batches.retrieve(batch_id).status == "completed"
+
+def wait(batch_id: str) -> None:
+    while not done(batch_id):  # expect: PC305
+        pass
+""",
+]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    index = index_of(ctx.module)
+    for call in index.calls:
+        if not call_name(call).endswith("batches.retrieve"):
+            continue
+        for node, loop in _polling_loops(index, call):
+            problem = _problem(ctx, index, loop)
+            if problem is None:
+                continue
+            yield ctx.finding(
+                code=CODE,
+                name=NAME,
+                severity=SEVERITY,
+                message=(
+                    f"this loop polls batches.retrieve {problem}: batches take minutes to "
+                    "hours, so the polls only burn rate limit; sleep 30-60 s and back off "
+                    "(e.g. delay = min(delay * 2, 600))"
+                ),
+                node=node,
+            )
+
+
+def _polling_loops(index: ModuleIndex, call: cst.Call) -> Iterator[tuple[cst.CSTNode, Loop]]:
+    loop = _repeating(index, call)
+    if loop is not None:
+        yield call, loop
+        return
+    func = index.enclosing_def(call)
+    if func is None:
+        return
+    for use in index.uses_of(func):
+        loop = _repeating(index, use)
+        if loop is not None:
+            yield use, loop
+
+
+def _repeating(index: ModuleIndex, node: cst.CSTNode) -> Loop | None:
+    """The innermost loop that runs ``node`` again and again: in its body, or in the
+    test of a ``while`` (``while not done(batch_id):``)."""
+    for loop in index.loops_around(node):
+        if isinstance(loop.node, (cst.For, cst.While)):
+            return loop
+    for anc in index.ancestors(node):
+        if isinstance(anc, cst.FunctionDef):
+            break
+        if isinstance(anc, cst.While) and contains(anc.test, node):
+            return Loop(anc, "while")
+    return None
+
+
+def _problem(ctx: RuleContext, index: ModuleIndex, loop: Loop) -> str | None:
+    """What is wrong with the loop's waiting, or None when it waits well (or we cannot tell)."""
+    sleeps = index.sleeps_in(loop.node)
+    if not sleeps:
+        return "with no sleep between polls"
+    shortest: float | None = None
+    for sleep in sleeps:
+        if not sleep.args:
+            continue
+        arg = sleep.args[0].value
+        if _backs_off(index, loop, arg):
+            return None
+        value = ctx.resolve(arg)
+        if not isinstance(value, Const) or not isinstance(value.value, (int, float)):
+            return None  # a delay we cannot see: do not guess
+        seconds = float(value.value)
+        shortest = seconds if shortest is None else min(shortest, seconds)
+    if shortest is None or shortest >= 30:
+        return None
+    return f"every {shortest:g} s with no backoff"
+
+
+def _backs_off(index: ModuleIndex, loop: Loop, arg: cst.BaseExpression) -> bool:
+    """The delay changes across iterations: it is updated in the loop or computed
+    from a counter (``2 ** attempt``, ``base * attempt``, ``backoff(n)``)."""
+    if isinstance(arg, (cst.BinaryOperation, cst.Call)):
+        return True
+    names = names_in(arg)
+    loop_node = loop.node
+    if isinstance(loop_node, cst.For) and names & names_in(loop_node.target):
+        return True
+
+    class _Updated(cst.CSTVisitor):
+        hit = False
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            self.hit = self.hit or names_in(node.target) & names != set()
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            targets = set().union(*(names_in(t.target) for t in node.targets))
+            self.hit = self.hit or bool(targets & names)
+
+    visitor = _Updated()
+    loop_node.visit(visitor)
+    return visitor.hit
