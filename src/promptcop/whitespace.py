@@ -134,6 +134,11 @@ def analyze_whitespace(text: str) -> WhitespaceReport:
             out.append(line)
             continue
         stripped = line.rstrip(" \t")
+        last = i == len(dedented) - 1
+        if last and stripped:
+            # The end of the text is not the end of a line: the string may be
+            # concatenated with more (``"Be brief. " + RULES``); keep its spaces.
+            stripped = line
         if stripped != line:
             trailing += 1
         if "|" not in stripped:

@@ -39,8 +39,9 @@ class TokenCount:
 
 @dataclass(frozen=True)
 class PromptLiteral:
-    """A string literal assigned to a prompt-like name (``SYSTEM_PROMPT = \"\"\"...\"\"\"``):
-    PC201 checks these even when no call in the file sends them."""
+    """A value written with string literals assigned to a prompt-like name
+    (``SYSTEM_PROMPT = \"\"\"...\"\"\"``, also through ``dedent``/``+``): PC201 checks
+    these even when no call in the file sends them. ``node`` is the assigned value."""
 
     name: str
     node: cst.BaseExpression

@@ -10,6 +10,8 @@ runner does that, with ``Finding.site_line``).
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,6 +19,11 @@ from promptcop.config import Settings
 from promptcop.linter.model import FileError, Finding
 from promptcop.linter.parse import ParseError, parse_source
 from promptcop.linter.project import ModuleInfo, ProjectIndex
+
+
+# A file that names an SDK may hold call-site patterns that are not requests
+# themselves (``batches.retrieve`` polling loops, PC305): rules still run on it.
+_SDK_HINT = re.compile(r"anthropic|openai|litellm|\.batches\b")
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,8 @@ def _lint(
     resolver = Resolver(info, settings, project)
     requests = find_requests(resolver)
     literals = find_prompt_literals(info)
-    if not requests and not literals:
+    if not requests and not literals and not _SDK_HINT.search(source):
+        # Nothing for any rule: the common case on a large tree, kept cheap.
         return FileResult(path, (), None, ())
     ctx = RuleContext(
         path=path,

@@ -146,8 +146,8 @@ def _prompt_literal(node: cst.Assign | cst.AnnAssign, out: list[PromptLiteral]) 
         )
         if name is None or not _PROMPT_NAME.search(name):
             continue
-        for literal in _string_literals(value):
-            out.append(PromptLiteral(name, literal))
+        if _string_literals(value):
+            out.append(PromptLiteral(name, value))
 
 
 def _string_literals(value: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -184,6 +184,13 @@ def _limit_key(request: Request) -> str:
     return keys[0] if keys else "max_tokens"
 
 
+def _offset(text: str, line: int, column: int) -> int:
+    start = 0
+    for _ in range(line - 1):
+        start = text.index("\n", start) + 1
+    return start + column - 1
+
+
 def _fix(ctx: RuleContext, request: Request) -> Fix | None:
     call = request.call
     if request.batch_params is not None or request.site.module is not ctx.parsed:
@@ -200,13 +207,21 @@ def _fix(ctx: RuleContext, request: Request) -> Fix | None:
             whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
         ),
     )
-    separator: cst.Comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma):
-        separator = args[-2].comma
+    separator = ", "
+    if len(args) >= 2:
+        # The text between the last two arguments, verbatim: the same comma,
+        # line break and indentation put the new keyword on a line of its own.
+        prev, cur = ctx.location(args[-2]), ctx.location(last)
+        text = ctx.parsed.source
+        separator = text[_offset(text, prev.end_line, prev.end_column) : _offset(
+            text, cur.line, cur.column
+        )]
+        if "," not in separator or "#" in separator:
+            separator = ", "
     # libcst's range of an argument stops before its comma: replace the argument
     # itself and keep whatever comma and line break followed it.
     bare = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    content = ctx.code(bare) + ctx.code(separator) + ctx.code(new_arg)
+    content = ctx.code(bare) + separator + ctx.code(new_arg)
     location = ctx.location(last)
     return Fix(
         f"Add `{key}={ctx.settings.fix_max_tokens}`",

@@ -1,0 +1,254 @@
+"""PC101 dynamic-value-in-prefix: a clock, uuid, random or per-request env value in the cached prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.model import Finding, Related
+from promptcop.linter.request import CLOCK_CATEGORIES, Dyn, Part, Request, atoms
+
+CODE = "PC101"
+NAME = "dynamic-value-in-prefix"
+SEVERITY = "error"
+SUMMARY = "A clock, date, uuid, random, pid, hostname or per-request env value reaches the cacheable prefix"
+FIX = None
+DOC = """
+## What it does
+Follows each part of an LLM request (tools, system prompt, messages) back to
+where its text is made, through names, module constants, f-strings, `+`, `%`,
+`.format`, `.join`, helpers and import aliases, and reports a value that
+changes by itself between two requests (`datetime.now()`, `time.time()`,
+`date.today()`, `uuid4()`, `random.*`, `secrets.*`, `os.getpid()`,
+`socket.gethostname()`, an environment read made per request, `id()`, and
+functions configured in `dynamic-calls`) when it lands in the cacheable
+prefix: the tools, the system prompt, or any message before the last one or
+before a `cache_control` breakpoint.
+
+## Why is this bad?
+Prompt caches match the prefix byte for byte: any change at position N
+invalidates every breakpoint at or after N (API_FACTS.md 1.11). A timestamp in
+the system prompt makes every request a cache miss, so each call pays the full
+input price, and with explicit breakpoints also the cache-write surcharge
+(1.25x input for 5m, 2x for 1h), instead of 0.1x for a cache read
+(API_FACTS.md 1.5). OpenAI's automatic caching works the same way on the
+first 1024+ tokens (API_FACTS.md 3.1, 3.2). A date that changes once a day
+costs one rebuild per day and is reported as a warning.
+
+## Example
+```python
+client.messages.create(
+    model="claude-sonnet-4-6",
+    max_tokens=1024,
+    system=f"You are a support agent. Current time: {datetime.now()}",
+    messages=[{"role": "user", "content": question}],
+)
+```
+
+## Use instead
+```python
+client.messages.create(
+    model="claude-sonnet-4-6",
+    max_tokens=1024,
+    system="You are a support agent. The current time is in the user's message.",
+    messages=[{"role": "user", "content": f"{question}\\n\\n(current time: {datetime.now()})"}],
+)
+```
+
+## Fix safety
+No automatic fix: moving a value changes the prompt the model reads.
+
+## Options
+- `dynamic-calls`: qualified names of your own functions whose result
+  changes per call (e.g. `["app.clock.now"]`), treated like `datetime.now`.
+
+## References
+- API_FACTS.md 1.4, 1.5, 1.11 (Anthropic prompt caching), 3.1-3.2 (OpenAI)
+- https://platform.claude.com/docs/en/build-with-claude/prompt-caching
+"""
+
+VALID = [
+    # The time goes into the last user message only.
+    """
+from datetime import datetime
+import anthropic
+client = anthropic.Anthropic()
+def plan(request):
+    now = datetime.now().isoformat()
+    return client.messages.create(
+        model="claude-sonnet-4-6", max_tokens=600, system="You plan meetings.",
+        messages=[{"role": "user", "content": f"{request} (time: {now})"}],
+    )
+""",
+    # Not an LLM call at all.
+    """
+import time
+from datetime import datetime
+LOG_FORMAT = f"started {datetime.now()}"
+def tick():
+    print(time.time())
+""",
+    # An environment variable read once at import is the same for every request.
+    """
+import os
+import anthropic
+client = anthropic.Anthropic()
+SYSTEM = "You work for " + os.environ.get("COMPANY", "ACME") + "."
+def ask(q):
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=100, system=SYSTEM,
+                                  messages=[{"role": "user", "content": q}])
+""",
+    # An opaque call result is unknown, not dynamic.
+    """
+from openai import OpenAI
+from mylib import load_prompt
+client = OpenAI()
+def ask(q):
+    return client.chat.completions.create(model="gpt-4.1", max_tokens=100, messages=[
+        {"role": "system", "content": load_prompt("support")},
+        {"role": "user", "content": q}])
+""",
+    # uuid5 of constants is deterministic; a dynamic value in a branch only is not certain.
+    """
+import uuid, random
+import anthropic
+client = anthropic.Anthropic()
+TAG = str(uuid.uuid5(uuid.NAMESPACE_DNS, "example.com"))
+def ask(q, debug=False):
+    system = "Be brief. " + TAG
+    if debug:
+        system = f"Be brief. {random.random()}"
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=100, system=system,
+                                  messages=[{"role": "user", "content": q}])
+""",
+]
+
+INVALID = [
+    """
+from datetime import datetime
+import anthropic
+client = anthropic.Anthropic()
+def answer(question):
+    return client.messages.create(
+        model="claude-sonnet-4-6",
+        max_tokens=1024,
+        system=f"You are a support assistant. Time: {datetime.now().isoformat()}",  # expect: PC101
+        messages=[{"role": "user", "content": question}],
+    )
+""",
+    # A daily date in a module constant, sent through an aliased client.
+    """
+import datetime
+from anthropic import Anthropic as Claude
+TODAY = datetime.date.today().strftime("%B %d, %Y")  # expect: PC101
+SYSTEM_PROMPT = "You are a contracts analyst. Today is " + TODAY + "."
+claude = Claude()
+def review(contract):
+    return claude.messages.create(model="claude-sonnet-4-6", max_tokens=800,
+                                  system=SYSTEM_PROMPT,
+                                  messages=[{"role": "user", "content": contract}])
+""",
+    # uuid inside a tool description built by a helper.
+    """
+import uuid
+from openai import OpenAI
+client = OpenAI()
+def build_tools():
+    return [{"type": "function", "function": {
+        "name": "lookup", "description": f"Session {uuid.uuid4()}",  # expect: PC101
+        "parameters": {"type": "object"}}}]
+def ask(text):
+    return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=300,
+        tools=build_tools(), messages=[{"role": "user", "content": text}])
+""",
+    # A helper method on self, a self client, strftime with a clock-resolution format.
+    """
+import time
+import anthropic
+class Summariser:
+    def __init__(self):
+        self.client = anthropic.AsyncAnthropic()
+    def _system(self):
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")  # expect: PC101
+        return "Request received at " + stamp + ". You summarise legal documents."
+    async def run(self, doc):
+        return await self.client.messages.create(model="claude-haiku-4-5", max_tokens=512,
+            system=self._system(), messages=[{"role": "user", "content": doc}])
+""",
+    # An OpenAI system message built with %; a Responses API instructions with .format.
+    """
+import os, socket
+from openai import OpenAI
+client = OpenAI()
+def chat(q):
+    return client.chat.completions.create(model="gpt-4.1", max_tokens=50, messages=[
+        {"role": "system", "content": "Host: %s" % socket.gethostname()},  # expect: PC101
+        {"role": "user", "content": q}])
+def respond(q):
+    return client.responses.create(model="gpt-5", max_output_tokens=50,
+        instructions="Worker {} answers.".format(os.getpid()), input=q)  # expect: PC101
+""",
+    # A dynamic value before a cache breakpoint in an earlier message.
+    """
+import random
+import anthropic
+client = anthropic.Anthropic()
+def ask(history, q):
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=100, messages=[
+        {"role": "user", "content": [{"type": "text", "text": f"seed {random.randint(0, 9)}",  # expect: PC101
+                                      "cache_control": {"type": "ephemeral"}}]},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": q}])
+""",
+]
+
+
+def _dynamic_in(part: Part) -> Iterator[Dyn]:
+    for atom in atoms(part.value):
+        if isinstance(atom, Dyn) and atom.category in CLOCK_CATEGORIES:
+            yield atom
+
+
+def _first(request: Request) -> tuple[Dyn, Part] | None:
+    """The value to report: the first clock-resolution one, else the first daily one."""
+    found: list[tuple[Dyn, Part]] = []
+    for part in request.prefix_parts():
+        found.extend((d, part) for d in _dynamic_in(part))
+    if not found:
+        return None
+    for dyn, part in found:
+        if not dyn.changes_daily:
+            return dyn, part
+    return found[0]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    for request in ctx.requests:
+        hit = _first(request)
+        if hit is None:
+            continue
+        dyn, part = hit
+        origin = dyn.origin
+        related: tuple[Related, ...] = ()
+        if origin is not None and origin.module is ctx.parsed:
+            node = origin.node
+        else:
+            node = part.node or request.call
+            if origin is not None:
+                related = (Related(origin.module.location(origin.node), f"`{dyn.what}` is made here"),)
+        where = f"`{part.label}` of {request.method} at {ctx.where(request.site)}"
+        if dyn.changes_daily:
+            severity = "warning"
+            effect = "it changes daily, so the cached prefix is rebuilt every day"
+        else:
+            severity = "error"
+            effect = "the prefix changes every request"
+        yield ctx.finding(
+            code=CODE,
+            name=NAME,
+            severity=severity,
+            message=f"`{dyn.what}` reaches {where} — {effect}; move it to the last user message",
+            node=node,
+            site=request.site,
+            related=related,
+        )

@@ -1,0 +1,250 @@
+"""PC102 dynamic-before-static: per-request content ahead of larger static content in the prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.model import Finding, Related
+from promptcop.linter.request import (
+    PER_REQUEST_CATEGORIES,
+    Dyn,
+    Lit,
+    Part,
+    Request,
+    atoms,
+    is_static,
+    static_length,
+)
+
+CODE = "PC102"
+NAME = "dynamic-before-static"
+SEVERITY = "warning"
+SUMMARY = "Per-request content (parameter, user input, retrieved text) placed ahead of static prompt text"
+FIX = None
+DOC = """
+## What it does
+Reports per-request content (a parameter of the sending function, user input,
+a loop variable, text retrieved for this request) that stands *ahead of* a
+larger static part of the cacheable prefix:
+
+- inside one prompt string: `system=f"The customer is {name}.\\n" + RULES`;
+- in a block list: a dynamic system or message block before static blocks;
+- before a `cache_control` breakpoint: the marked prefix contains it.
+
+Clock, uuid and random values are PC101 wherever they stand; a dynamic value
+in the final user message is how chat works and is not reported.
+
+## Why is this bad?
+A cache hit needs the prefix to match byte for byte (API_FACTS.md 1.4, 1.11),
+so everything after the first per-request byte is re-billed at full input
+price on every call, and a breakpoint after it writes a cache entry (1.25x or
+2x input, API_FACTS.md 1.5) that no other request can read. Put the static
+text first and the variable text last, and the static part is read from cache
+at 0.1x. OpenAI's automatic caching also needs a shared leading prefix of 1024+
+tokens (API_FACTS.md 3.1-3.4).
+
+## Example
+```python
+system = f"The customer is {customer_name}.\\n" + REFUND_RULES
+```
+
+## Use instead
+```python
+system = REFUND_RULES + f"\\nThe customer is {customer_name}."
+```
+
+## Fix safety
+No automatic fix: reordering prompt text changes what the model reads.
+
+## Options
+None.
+
+## References
+- API_FACTS.md 1.4, 1.5, 1.11, 3.1-3.4
+- https://platform.claude.com/docs/en/build-with-claude/prompt-caching
+"""
+
+VALID = [
+    # Static cached block first, dynamic block after.
+    """
+import anthropic
+client = anthropic.Anthropic()
+POLICY = "Refunds are limited to the order value and need a receipt. " * 50
+def ask(user_profile, question):
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=1024, system=[
+        {"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}},
+        {"type": "text", "text": f"User profile: {user_profile}"}],
+        messages=[{"role": "user", "content": question}])
+""",
+    # Dynamic text at the end of the system prompt; user data in the last message.
+    """
+import anthropic
+client = anthropic.Anthropic()
+RULES = "Follow the refund policy exactly. Never promise more than the order value."
+def reply(name, ticket):
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=700,
+        system=RULES + f"\\nThe customer is {name}.",
+        messages=[{"role": "user", "content": f"Ticket from {name}:\\n{ticket}\\n\\nAnswer by the rules above."}])
+""",
+    # A short static tail is not "larger static content".
+    """
+from openai import OpenAI
+client = OpenAI()
+def greet(name, q):
+    return client.chat.completions.create(model="gpt-4.1", max_tokens=100, messages=[
+        {"role": "system", "content": f"Address the user as {name}."},
+        {"role": "user", "content": q}])
+""",
+    # The whole system prompt is a parameter: nothing static comes after it.
+    """
+import anthropic
+client = anthropic.Anthropic()
+def call(system_prompt, messages):
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=100,
+                                  system=system_prompt, messages=messages)
+""",
+]
+
+INVALID = [
+    """
+import anthropic
+RULES = '''Follow the refund policy exactly.
+Never promise a refund above the order value.
+Escalate chargebacks to a human.
+'''
+client = anthropic.Anthropic()
+def reply(customer_name, ticket):
+    return client.messages.create(
+        model="claude-sonnet-4-6",
+        max_tokens=700,
+        system=f"The customer is {customer_name}.\\n" + RULES,  # expect: PC102
+        messages=[{"role": "user", "content": ticket}],
+    )
+""",
+    """
+import anthropic
+client = anthropic.Anthropic()
+POLICY = "Refunds are limited to the order value and need a receipt. " * 50
+def ask(user_profile, question):
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=1024, system=[
+        {"type": "text", "text": f"User profile: {user_profile}"},  # expect: PC102
+        {"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}}],
+        messages=[{"role": "user", "content": question}])
+""",
+    # OpenAI: retrieved documents (derived from the query) before the static instructions.
+    """
+from openai import OpenAI
+client = OpenAI()
+INSTRUCTIONS = "Answer only from the documents. Cite the document id for every claim. " * 4
+def answer(query, retriever):
+    docs = retriever.search(query)
+    return client.chat.completions.create(model="gpt-4.1", max_completion_tokens=400, messages=[
+        {"role": "system", "content": "Documents:\\n" + "\\n".join(docs)},  # expect: PC102
+        {"role": "system", "content": INSTRUCTIONS},
+        {"role": "user", "content": query}])
+""",
+    # A template filled in by .format(), the name first, through a local variable.
+    """
+import anthropic
+client = anthropic.Anthropic()
+TEMPLATE = "You are helping {user}. " + "Always follow the house style guide in detail. " * 5
+def ask(user, q):
+    system = TEMPLATE.format(user=user)
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=100,
+                                  system=system, messages=[{"role": "user", "content": q}])  # expect: PC102
+""",
+]
+
+# Static text after the first per-request piece must be at least this long to
+# count as "larger static content" (about a dozen tokens).
+_MIN_STATIC_AFTER = 48
+
+
+def _per_request(part: Part) -> Dyn | None:
+    for atom in atoms(part.value):
+        if isinstance(atom, Dyn) and atom.category in PER_REQUEST_CATEGORIES:
+            return atom
+    return None
+
+
+def _inside_text(part: Part) -> Dyn | None:
+    """A per-request atom followed by more static text than precedes it."""
+    before = 0
+    first: Dyn | None = None
+    after = 0
+    for atom in atoms(part.value):
+        if isinstance(atom, Lit):
+            if first is None:
+                before += len(atom.text.strip())
+            else:
+                after += len(atom.text.strip())
+        elif isinstance(atom, Dyn) and atom.category in PER_REQUEST_CATEGORIES and first is None:
+            first = atom
+    if first is not None and after >= _MIN_STATIC_AFTER and after > before:
+        return first
+    return None
+
+
+def _find(request: Request) -> tuple[Dyn, Part, str] | None:
+    prefix = request.prefix_parts()
+    for i, part in enumerate(prefix):
+        dyn = _per_request(part)
+        if dyn is None:
+            continue
+        later = prefix[i + 1 :]
+        marker = next((p for p in later if p.cache_control is not None), None)
+        if marker is not None or part.cache_control is not None and i + 1 < len(prefix):
+            label = marker.label if marker is not None else part.label
+            return dyn, part, f"the cache breakpoint on `{label}` comes after it"
+        static_after = [
+            p for p in later if p.section == part.section and is_static(p.value) and not p.repeated
+        ]
+        if static_after and sum(static_length(p.value) for p in static_after) >= _MIN_STATIC_AFTER:
+            return dyn, part, f"static `{static_after[0].label}` comes after it"
+        inner = _inside_text(part)
+        if inner is not None:
+            return inner, part, "static text follows it in the same part"
+    return None
+
+
+def _primary(
+    ctx: RuleContext, request: Request, dyn: Dyn, part: Part
+) -> tuple[cst.CSTNode, tuple[Related, ...]]:
+    """Where the per-request value is placed: the value itself when it is written
+    inside the part, else the part, with the value's origin as a related location."""
+    origin = dyn.origin
+    here = part.node if part.node is not None else request.call
+    if origin is None:
+        return here, ()
+    made = origin.module.location(origin.node)
+    if origin.module is ctx.parsed:
+        placed = ctx.location(here)
+        inside = placed.line <= made.line and made.end_line <= placed.end_line
+        if inside or part.node is None:
+            return origin.node, ()
+    return here, (Related(made, f"`{dyn.what}` comes from here"),)
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    for request in ctx.requests:
+        hit = _find(request)
+        if hit is None:
+            continue
+        dyn, part, why = hit
+        node, related = _primary(ctx, request, dyn, part)
+        yield ctx.finding(
+            code=CODE,
+            name=NAME,
+            severity=SEVERITY,
+            message=(
+                f"per-request `{dyn.what}` comes early in `{part.label}` of {request.method} at "
+                f"{ctx.where(request.site)} and {why}: everything after it misses the cache; "
+                "put static content first and variable content last"
+            ),
+            node=node,
+            site=request.site,
+            related=related,
+        )

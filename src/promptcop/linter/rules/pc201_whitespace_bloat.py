@@ -1,0 +1,292 @@
+"""PC201 whitespace-bloat: prompt text padded with indentation, trailing spaces and blank lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from promptcop.linter.context import RuleContext
+from promptcop.linter.model import Edit, Finding, Fix
+from promptcop.linter.request import Lit, Request, Text, atoms
+from promptcop.linter.rules import Invalid
+from promptcop.whitespace import analyze_whitespace
+
+CODE = "PC201"
+NAME = "whitespace-bloat"
+SEVERITY = "warning"
+SUMMARY = "A prompt string carries wasted whitespace: un-dedented indentation, trailing spaces, blank-line runs"
+FIX = "safe"
+DOC = """
+## What it does
+Checks the string literals that reach a prompt (`system`, `messages`,
+`instructions`, `input`, tool descriptions) and string literals assigned to
+names containing PROMPT, SYSTEM or INSTRUCTION, for whitespace that costs
+tokens and carries no meaning: the indentation of a triple-quoted literal
+written inside an indented block and never dedented, trailing spaces, runs of
+3 or more blank lines, long runs of spaces inside a line. The message says how
+many tokens a rewrite saves (counted with the project's tokenizer; for Claude
+models the offline count is an estimate).
+
+## Why is this bad?
+Every whitespace token is billed as input on every request, and again as a
+cache write whenever the prefix is (re)written (1.25x input for 5m, 2x for 1h,
+API_FACTS.md 1.5). Twelve columns of indentation on a forty-line prompt are a
+few hundred characters, sent with every call, for nothing.
+
+## Example
+```python
+class Reviewer:
+    def review(self, diff):
+        system = \"\"\"
+            You are a meticulous senior code reviewer.
+
+
+            Keep the review under 200 words.
+        \"\"\"
+```
+
+## Use instead
+```python
+SYSTEM = textwrap.dedent(\"\"\"\\
+    You are a meticulous senior code reviewer.
+
+    Keep the review under 200 words.
+\"\"\")
+```
+
+## Fix safety
+Safe: the fix rewrites the literal with its common indentation removed,
+trailing spaces stripped and blank-line runs collapsed, as `inspect.cleandoc`
+would, and never touches the inside of fenced code blocks or indented code
+examples. It is offered only for plain literals whose source text is their
+value (no escapes), so nothing else in the string changes.
+
+## Options
+None.
+
+## References
+- API_FACTS.md 1.5 (cache write prices)
+- https://docs.python.org/3/library/inspect.html#inspect.cleandoc
+"""
+
+VALID = [
+    """
+import textwrap
+import anthropic
+client = anthropic.Anthropic()
+SYSTEM = textwrap.dedent(
+    '''\\
+    You are a meticulous senior code reviewer.
+    Point out bugs first, then risky patterns, then style issues.
+    '''
+)
+def review(diff):
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=600, system=SYSTEM,
+                                  messages=[{"role": "user", "content": diff}])
+""",
+    # A code example inside the prompt keeps its indentation.
+    """
+SYSTEM_PROMPT = '''Rewrite loops as comprehensions. Example:
+
+```python
+result = []
+for x in items:
+    result.append(x * 2)
+```
+'''
+""",
+    # Not a prompt: an indented SQL string in a query.
+    """
+QUERY = '''
+    SELECT id
+    FROM users
+'''
+""",
+]
+
+INVALID = [
+    Invalid(
+        '''
+import anthropic
+client = anthropic.Anthropic()
+class Reviewer:
+    def review(self, diff):
+        system = """
+            You are a meticulous senior code reviewer.  
+            When you review a change you must:
+                - point out bugs first,
+
+
+
+            Keep the review under 200 words.
+        """  # expect: PC201
+        return client.messages.create(model="claude-sonnet-4-6", max_tokens=600, system=system,
+                                      messages=[{"role": "user", "content": diff}])
+''',
+        fixed='''
+import anthropic
+client = anthropic.Anthropic()
+class Reviewer:
+    def review(self, diff):
+        system = """
+You are a meticulous senior code reviewer.
+When you review a change you must:
+    - point out bugs first,
+
+Keep the review under 200 words.
+"""  # expect: PC201
+        return client.messages.create(model="claude-sonnet-4-6", max_tokens=600, system=system,
+                                      messages=[{"role": "user", "content": diff}])
+''',
+    ),
+    # A named prompt constant with no call in the file; and a tool description.
+    Invalid(
+        '''
+def build():
+    ASSISTANT_INSTRUCTIONS = """Answer in English.
+        Be brief.
+        Cite sources."""  # expect: PC201
+    return ASSISTANT_INSTRUCTIONS
+''',
+        fixed='''
+def build():
+    ASSISTANT_INSTRUCTIONS = """Answer in English.
+Be brief.
+Cite sources."""  # expect: PC201
+    return ASSISTANT_INSTRUCTIONS
+''',
+    ),
+    '''
+from openai import OpenAI
+client = OpenAI()
+def ask(q):
+    return client.responses.create(model="gpt-5", max_output_tokens=50, input=q, tools=[{
+        "type": "function", "name": "lookup",
+        "description": f"""Look up an order by id.   The id looks like A-123.
+
+
+                           Never guess.""",  # expect: PC201
+    }])
+''',
+]
+
+
+@dataclass
+class _Literal:
+    node: cst.BaseExpression  # the literal (SimpleString, FormattedString, ConcatenatedString)
+    texts: list[str]
+    pieces: set[cst.CSTNode]
+    fixable_text: str | None  # the value, when a plain literal whose source is its value
+    model: str | None
+    where: str
+
+
+def _top_literal(ctx: RuleContext, node: cst.CSTNode) -> cst.BaseExpression | None:
+    """The whole literal expression a literal piece belongs to."""
+    current: cst.CSTNode | None = node
+    if isinstance(current, cst.FormattedStringText):
+        current = ctx.parent(current)
+    if not isinstance(current, (cst.SimpleString, cst.FormattedString)):
+        return None
+    parent = ctx.parent(current)
+    while isinstance(parent, cst.ConcatenatedString):
+        current = parent
+        parent = ctx.parent(current)
+    return current if isinstance(current, cst.BaseExpression) else None
+
+
+def _plain_value(node: cst.BaseExpression) -> str | None:
+    """The literal's value when its source body is exactly that value (no escapes)."""
+    if not isinstance(node, cst.SimpleString):
+        return None
+    prefix = node.prefix.lower()
+    if "b" in prefix:
+        return None
+    quote = node.quote
+    body = node.value[len(node.prefix) + len(quote) : -len(quote)]
+    if "\\" in body and "r" not in prefix:
+        return None
+    return body
+
+
+def _collect(ctx: RuleContext) -> list[_Literal]:
+    found: dict[cst.CSTNode, _Literal] = {}
+
+    def add(text: Text, request: Request | None, where: str) -> None:
+        for atom in text.atoms:
+            if not isinstance(atom, Lit) or atom.origin is None or atom.origin.module is not ctx.parsed:
+                continue
+            top = _top_literal(ctx, atom.origin.node)
+            if top is None:
+                continue
+            entry = found.get(top)
+            if entry is None:
+                plain = _plain_value(top)
+                fixable = plain if atom.literal and plain is not None and plain == atom.text else None
+                entry = _Literal(top, [], set(), fixable, request.model_name if request else None, where)
+                found[top] = entry
+            if atom.origin.node in entry.pieces:
+                continue  # the same piece reached through a second path
+            entry.pieces.add(atom.origin.node)
+            entry.texts.append(atom.text)
+
+    for request in ctx.requests:
+        for part in request.parts:
+            if part.section in ("system", "instructions", "messages", "input", "tools", "functions"):
+                where = f"`{part.label}` of {request.method} at {ctx.where(request.site)}"
+                for atom in atoms(part.value):
+                    if isinstance(atom, Lit):
+                        add(Text((atom,)), request, where)
+    for literal in ctx.prompt_literals:
+        value = ctx.resolve(literal.node)
+        if isinstance(value, Text):
+            add(value, None, f"`{literal.name}`")
+    return list(found.values())
+
+
+# Stands for an interpolated value between the text pieces of one f-string:
+# not whitespace, so it neither hides nor creates bloat.
+_HOLE = "\ufffc"
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    for literal in _collect(ctx):
+        original = _HOLE.join(literal.texts)
+        report = analyze_whitespace(original)
+        if not report.has_bloat:
+            continue
+        before = ctx.count_tokens(original.replace(_HOLE, ""), literal.model)
+        after = ctx.count_tokens(report.normalized.replace(_HOLE, ""), literal.model)
+        saved = max(before.tokens - after.tokens, 0)
+        tokens = f"about {saved}" if before.estimate else str(saved)
+        message = (
+            f"prompt text sent as {literal.where} wastes whitespace "
+            f"({'; '.join(report.issues)}): a dedented rewrite saves {tokens} tokens per request"
+        )
+        fix = None
+        if literal.fixable_text is not None and len(literal.texts) == 1:
+            fix = _fix(ctx, literal.node, report.normalized)
+        yield ctx.finding(
+            code=CODE, name=NAME, severity=SEVERITY, message=message, node=literal.node, fix=fix
+        )
+
+
+def _fix(ctx: RuleContext, node: cst.BaseExpression, text: str) -> Fix | None:
+    if not isinstance(node, cst.SimpleString):
+        return None
+    quote = node.quote
+    if text.endswith(quote[0]) or (len(quote) == 1 and "\n" in text) or quote in text:
+        return None
+    new = node.with_changes(value=f"{node.prefix}{quote}{text}{quote}")
+    try:
+        if new.evaluated_value != text:
+            return None
+    except Exception:  # noqa: BLE001 - an unparsable rewrite is simply not offered
+        return None
+    return Fix(
+        "Rewrite the literal without the wasted whitespace",
+        "safe",
+        (Edit(ctx.location(node), ctx.code(new)),),
+    )
