@@ -80,8 +80,10 @@ def _code_lines(lines: list[str], fenced: list[bool]) -> set[int]:
             continue
         j = i
         block: list[int] = []
-        while j < len(lines) and not fenced[j] and (
-            not lines[j].strip() or len(_indent_of(lines[j]).expandtabs(4)) >= 4
+        while (
+            j < len(lines)
+            and not fenced[j]
+            and (not lines[j].strip() or len(_indent_of(lines[j]).expandtabs(4)) >= 4)
         ):
             if lines[j].strip():
                 block.append(j)
@@ -114,12 +116,13 @@ def analyze_whitespace(text: str) -> WhitespaceReport:
     if lines and lines[0].strip() and not lines[0][:1].isspace() and len(lines) > 1:
         body_indent = _common_prefix([_indent_of(lines[i]) for i in candidates])
     else:
-        body_indent = _common_prefix(
-            [_indent_of(line) for line in lines if line.strip()]
-        )
+        body_indent = _common_prefix([_indent_of(line) for line in lines if line.strip()])
     margin = len(body_indent)
     dedented = [
-        line[margin:] if line.startswith(body_indent) else line.lstrip(" \t") if not line.strip()
+        line[margin:]
+        if line.startswith(body_indent)
+        else line.lstrip(" \t")
+        if not line.strip()
         else line
         for line in lines
     ]
@@ -143,7 +146,7 @@ def analyze_whitespace(text: str) -> WhitespaceReport:
             trailing += 1
         if "|" not in stripped:
             indent = _indent_of(stripped)
-            body, n = _LONG_SPACES.subn(" ", stripped[len(indent):])
+            body, n = _LONG_SPACES.subn(" ", stripped[len(indent) :])
             space_runs += n
             stripped = indent + body
         out.append(stripped)

@@ -11,7 +11,6 @@ runner does that, with ``Finding.site_line``).
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,7 +18,6 @@ from promptcop.config import Settings
 from promptcop.linter.model import FileError, Finding
 from promptcop.linter.parse import ParseError, parse_source
 from promptcop.linter.project import ModuleInfo, ProjectIndex
-
 
 # A file that names an SDK may hold call-site patterns that are not requests
 # themselves (``batches.retrieve`` polling loops, PC305): rules still run on it.

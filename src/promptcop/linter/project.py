@@ -20,7 +20,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from promptcop.linter.parse import ParseError, ParsedModule, parse_source
+from promptcop.linter.parse import ParsedModule, ParseError, parse_source
 
 
 @dataclass(frozen=True)

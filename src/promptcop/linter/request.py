@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
@@ -45,6 +45,7 @@ ApiKind = Literal[
     "openai.responses",  # responses.create / parse / stream
     "litellm.completion",  # litellm.completion / acompletion (OpenAI chat shape)
 ]
+ElementKind = Literal["str", "dict", "entry", "unknown"]
 Section = Literal["tools", "functions", "system", "instructions", "messages", "input"]
 
 # Why a value can differ between two requests made by the same code.
@@ -126,7 +127,7 @@ class Unk:
     origin: Origin | None = None
 
 
-Atom = Union[Lit, Dyn, Unk]
+Atom = Lit | Dyn | Unk
 
 
 # --- values -------------------------------------------------------------------
@@ -158,7 +159,7 @@ class Unordered:
     source: str
     # What the iteration yields: "str" (names, paths), "dict" (tool definitions),
     # "entry" (os.scandir DirEntry) or "unknown"; decides the sort key of a fix.
-    element: Literal["str", "dict", "entry", "unknown"] = "unknown"
+    element: ElementKind = "unknown"
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,7 +229,7 @@ class Ref:
     origin: Origin | None = None
 
 
-Value = Union[Text, Seq, Map, Const, Dyn, Unk, SdkRef, Ref]
+Value = Text | Seq | Map | Const | Dyn | Unk | SdkRef | Ref
 
 
 def atoms(value: Value) -> Iterator[Atom]:
@@ -446,8 +447,7 @@ class Request:
                 last_marker = i
         out: list[Part] = []
         for i, part in enumerate(self.parts):
-            if part.section in ("tools", "functions", "system", "instructions"):
-                out.append(part)
-            elif i <= last_marker or not part.in_last_message:
+            opening = part.section in ("tools", "functions", "system", "instructions")
+            if opening or i <= last_marker or not part.in_last_message:
                 out.append(part)
         return tuple(out)

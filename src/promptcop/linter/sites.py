@@ -88,7 +88,9 @@ _BOUND_NAME = re.compile(
     r"^\s*([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[\w.()\s]*\.(?:create|stream|parse|completion|acompletion)\s*$",
     re.M,
 )
-_PROMPT_NAME = re.compile(r"(?:^|_)(?:prompts?|system|sys|instructions?|preamble|persona)(?:_|$)|prompt", re.I)
+_PROMPT_NAME = re.compile(
+    r"(?:^|_)(?:prompts?|system|sys|instructions?|preamble|persona)(?:_|$)|prompt", re.I
+)
 _PROMPT_TEXT = re.compile(r"(?i)(prompt|system|instruction|preamble|persona)\w*\s*(?::[^=\n]*)?=")
 
 
@@ -141,8 +143,10 @@ def _prompt_literal(node: cst.Assign | cst.AnnAssign, out: list[PromptLiteral]) 
         return
     targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
     for target in targets:
-        name = target.attr.value if isinstance(target, cst.Attribute) else (
-            target.value if isinstance(target, cst.Name) else None
+        name = (
+            target.attr.value
+            if isinstance(target, cst.Attribute)
+            else (target.value if isinstance(target, cst.Name) else None)
         )
         if name is None or not _PROMPT_NAME.search(name):
             continue
@@ -186,7 +190,9 @@ def find_requests(resolver: Resolver) -> tuple[Request, ...]:
     return tuple(out)
 
 
-def _ancestors(node: cst.CSTNode, parents: dict[cst.CSTNode, cst.CSTNode]) -> tuple[cst.CSTNode, ...]:
+def _ancestors(
+    node: cst.CSTNode, parents: dict[cst.CSTNode, cst.CSTNode]
+) -> tuple[cst.CSTNode, ...]:
     chain: list[cst.CSTNode] = []
     current = parents.get(node)
     while current is not None:
@@ -368,12 +374,15 @@ def _request(
     _mark_last_message(parts)
     top_cache = None
     if "cache_control" in by_name and api.startswith("anthropic"):
-        top_cache = _cache_control(by_name["cache_control"].value, resolver,
-                                   by_name["cache_control"].node)
+        top_cache = _cache_control(
+            by_name["cache_control"].value, resolver, by_name["cache_control"].node
+        )
     model = by_name["model"].value if "model" in by_name else None
     stream_arg = by_name.get("stream")
     streaming = method.endswith("stream") or (
-        stream_arg is not None and isinstance(stream_arg.value, Const) and stream_arg.value.value is True
+        stream_arg is not None
+        and isinstance(stream_arg.value, Const)
+        and stream_arg.value.value is True
     )
     return Request(
         provider=provider,
@@ -395,7 +404,11 @@ _LAYOUT: dict[str, tuple[tuple[Section, str], ...]] = {
     "anthropic.count_tokens": (("tools", "tools"), ("system", "system"), ("messages", "messages")),
     "anthropic.batch": (("tools", "tools"), ("system", "system"), ("messages", "messages")),
     "openai.chat": (("tools", "tools"), ("functions", "functions"), ("messages", "messages")),
-    "litellm.completion": (("tools", "tools"), ("functions", "functions"), ("messages", "messages")),
+    "litellm.completion": (
+        ("tools", "tools"),
+        ("functions", "functions"),
+        ("messages", "messages"),
+    ),
     "openai.responses": (("tools", "tools"), ("instructions", "instructions"), ("input", "input")),
 }
 
@@ -452,12 +465,26 @@ def _parts(section: Section, arg: Argument, api: str, resolver: Resolver) -> lis
                 cache = None
                 if isinstance(item, Map):
                     _, cache = _block(item, resolver)
-                out.append(Part(section, f"{section}[{i}]", item,
-                                _in_file(item, resolver) or fallback, cache_control=cache,
-                                repeated=_is_spread(value, i)))
+                out.append(
+                    Part(
+                        section,
+                        f"{section}[{i}]",
+                        item,
+                        _in_file(item, resolver) or fallback,
+                        cache_control=cache,
+                        repeated=_is_spread(value, i),
+                    )
+                )
             if value.more is not None:
-                out.append(Part(section, f"{section}[*]", value.more,
-                                _in_file(value.more, resolver) or fallback, repeated=True))
+                out.append(
+                    Part(
+                        section,
+                        f"{section}[*]",
+                        value.more,
+                        _in_file(value.more, resolver) or fallback,
+                        repeated=True,
+                    )
+                )
         else:
             out.append(Part(section, section, value, fallback))
         return out
@@ -465,9 +492,16 @@ def _parts(section: Section, arg: Argument, api: str, resolver: Resolver) -> lis
         if isinstance(value, Seq):
             for i, item in enumerate(_flat(value)):
                 text, cache = _block(item, resolver)
-                out.append(Part(section, f"{section}[{i}]", text,
-                                _in_file(item, resolver) or fallback, block_index=i,
-                                cache_control=cache))
+                out.append(
+                    Part(
+                        section,
+                        f"{section}[{i}]",
+                        text,
+                        _in_file(item, resolver) or fallback,
+                        block_index=i,
+                        cache_control=cache,
+                    )
+                )
             if value.more is not None:
                 out.append(Part(section, f"{section}[*]", value.more, fallback, repeated=True))
         else:
@@ -480,8 +514,9 @@ def _parts(section: Section, arg: Argument, api: str, resolver: Resolver) -> lis
             label = f"{section}[{i}]"
             node = _in_file(message, resolver) or fallback
             if isinstance(message, Seq) and message.kind == "spread":
-                out.append(Part(section, f"{section}[*]", message, node, message_index=i,
-                                repeated=True))
+                out.append(
+                    Part(section, f"{section}[*]", message, node, message_index=i, repeated=True)
+                )
                 continue
             if not isinstance(message, Map):
                 out.append(Part(section, label, message, node, message_index=i))
@@ -494,25 +529,69 @@ def _parts(section: Section, arg: Argument, api: str, resolver: Resolver) -> lis
             if isinstance(content, Seq):
                 for j, block in enumerate(_flat(content)):
                     text, cache = _block(block, resolver)
-                    out.append(Part(section, f"{label}.content[{j}]", text,
-                                    _in_file(block, resolver) or node, role=role, message_index=i,
-                                    block_index=j, cache_control=cache))
+                    out.append(
+                        Part(
+                            section,
+                            f"{label}.content[{j}]",
+                            text,
+                            _in_file(block, resolver) or node,
+                            role=role,
+                            message_index=i,
+                            block_index=j,
+                            cache_control=cache,
+                        )
+                    )
                 if content.more is not None:
-                    out.append(Part(section, f"{label}.content[*]", content.more, node, role=role,
-                                    message_index=i, repeated=True))
+                    out.append(
+                        Part(
+                            section,
+                            f"{label}.content[*]",
+                            content.more,
+                            node,
+                            role=role,
+                            message_index=i,
+                            repeated=True,
+                        )
+                    )
             else:
                 msg_cache = None
                 _, msg_cache = _block(message, resolver)
-                out.append(Part(section, label, content, _in_file(content, resolver) or node,
-                                role=role, message_index=i, cache_control=msg_cache))
+                out.append(
+                    Part(
+                        section,
+                        label,
+                        content,
+                        _in_file(content, resolver) or node,
+                        role=role,
+                        message_index=i,
+                        cache_control=msg_cache,
+                    )
+                )
         if value.more is not None:
-            out.append(Part(section, f"{section}[*]", value.more, fallback,
-                            message_index=len(items), repeated=True))
+            out.append(
+                Part(
+                    section,
+                    f"{section}[*]",
+                    value.more,
+                    fallback,
+                    message_index=len(items),
+                    repeated=True,
+                )
+            )
     else:
         # A whole conversation we cannot see into (``messages=history``), or a
         # plain ``input="..."`` string: the turn that changes anyway.
-        out.append(Part(section, section, value, fallback, role="user" if section == "input" else None,
-                        message_index=0, in_last_message=True))
+        out.append(
+            Part(
+                section,
+                section,
+                value,
+                fallback,
+                role="user" if section == "input" else None,
+                message_index=0,
+                in_last_message=True,
+            )
+        )
     return out
 
 
@@ -527,13 +606,18 @@ def _is_spread(seq: Seq, i: int) -> bool:
 
 def _mark_last_message(parts: list[Part]) -> None:
     """Flag the parts of the final user turn of a statically laid-out message list."""
-    indices = [p.message_index for p in parts if p.section in ("messages", "input")
-               and p.message_index is not None]
+    indices = [
+        p.message_index
+        for p in parts
+        if p.section in ("messages", "input") and p.message_index is not None
+    ]
     if not indices:
         return
     last = max(indices)
     # A trailing assistant prefill: the user turn before it is the one that varies.
-    last_parts = [p for p in parts if p.section in ("messages", "input") and p.message_index == last]
+    last_parts = [
+        p for p in parts if p.section in ("messages", "input") and p.message_index == last
+    ]
     if last_parts and all(p.role == "assistant" for p in last_parts) and last > 0:
         last -= 1
     for i, p in enumerate(parts):

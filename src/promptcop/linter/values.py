@@ -36,6 +36,7 @@ from promptcop.linter.request import (
     Const,
     Dyn,
     DynCategory,
+    ElementKind,
     Lit,
     Map,
     Origin,
@@ -70,7 +71,9 @@ CLIENT_CLASSES: dict[str, str] = {
 # Sub-module spellings: ``anthropic.lib.bedrock.AnthropicBedrock`` etc.
 _CLIENT_SUFFIXES = {name.rsplit(".", 1)[1]: p for name, p in CLIENT_CLASSES.items()}
 # Client methods that return a client (``client.with_options(timeout=5).messages``).
-_CLIENT_PASSTHROUGH = frozenset({"with_options", "copy", "with_raw_response", "with_streaming_response"})
+_CLIENT_PASSTHROUGH = frozenset(
+    {"with_options", "copy", "with_raw_response", "with_streaming_response"}
+)
 
 # Reads of the clock: the value differs on every call (RULES.md, "dynamic").
 _CLOCK_CALLS = frozenset(
@@ -98,21 +101,30 @@ _CLOCK_CALLS = frozenset(
         "django.utils.timezone.localtime",
     }
 )
-_DATE_CALLS = frozenset({"datetime.date.today", "pendulum.today", "django.utils.timezone.localdate"})
-_UUID_CALLS = frozenset({"uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "uuid_utils.uuid7"})
+_DATE_CALLS = frozenset(
+    {"datetime.date.today", "pendulum.today", "django.utils.timezone.localdate"}
+)
+_UUID_CALLS = frozenset(
+    {"uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "uuid_utils.uuid7"}
+)
 _PID_CALLS = frozenset(
     {"os.getpid", "os.getppid", "threading.get_ident", "threading.get_native_id"}
 )
 _HOST_CALLS = frozenset({"socket.gethostname", "socket.getfqdn", "platform.node"})
 _ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.__getitem__"})
-_LISTING_CALLS = {
+_LISTING_CALLS: dict[str, ElementKind] = {
     "os.listdir": "str",
     "os.scandir": "entry",
     "os.walk": "unknown",
     "glob.glob": "str",
     "glob.iglob": "str",
 }
-_LISTING_METHODS = {"iterdir": "str", "glob": "str", "rglob": "str", "walk": "unknown"}
+_LISTING_METHODS: dict[str, ElementKind] = {
+    "iterdir": "str",
+    "glob": "str",
+    "rglob": "str",
+    "walk": "unknown",
+}
 _DEDENT = frozenset({"textwrap.dedent", "inspect.cleandoc"})
 # %-directives of strftime that are finer than a day.
 _TIME_DIRECTIVES = re.compile(r"%[-#]?[HIMSfXcprsTRzZ]")
@@ -242,16 +254,28 @@ def build_scope(
     scope = Scope(node=node, module=module, parent=parent, class_def=class_def)
     counter = [0]
 
-    def bind(name: str, kind: str, value: cst.CSTNode | None, path: Path_,
-             loops: tuple[cst.CSTNode, ...], stmt: cst.CSTNode,
-             target: cst.BaseExpression | None = None) -> None:
+    def bind(
+        name: str,
+        kind: str,
+        value: cst.CSTNode | None,
+        path: Path_,
+        loops: tuple[cst.CSTNode, ...],
+        stmt: cst.CSTNode,
+        target: cst.BaseExpression | None = None,
+    ) -> None:
         scope.bindings.setdefault(name, []).append(
             Binding(name, kind, value, counter[0], path, loops, target, stmt)
         )
 
-    def bind_target(target: cst.BaseExpression, kind: str, value: cst.CSTNode | None,
-                    path: Path_, loops: tuple[cst.CSTNode, ...], stmt: cst.CSTNode,
-                    whole: cst.BaseExpression | None = None) -> None:
+    def bind_target(
+        target: cst.BaseExpression,
+        kind: str,
+        value: cst.CSTNode | None,
+        path: Path_,
+        loops: tuple[cst.CSTNode, ...],
+        stmt: cst.CSTNode,
+        whole: cst.BaseExpression | None = None,
+    ) -> None:
         if isinstance(target, cst.Name):
             bind(target.value, kind, value, path, loops, stmt, whole)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -260,17 +284,31 @@ def build_scope(
                 bind_target(inner, kind, value, path, loops, stmt, whole or target)
         elif isinstance(target, cst.StarredElement):
             bind_target(target.value, kind, None, path, loops, stmt, whole)
-        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-            if value is not None:
-                key = _subscript_index(target)
-                args: tuple[cst.CSTNode, ...] = (key, value) if key is not None else (value,)
-                scope.mutations.setdefault(target.value.value, []).append(
-                    Mutation(target.value.value, "setitem" if key is not None else "setany",
-                             args, counter[0], path, loops, stmt)
+        elif (
+            isinstance(target, cst.Subscript)
+            and isinstance(target.value, cst.Name)
+            and value is not None
+        ):
+            key = _subscript_index(target)
+            args: tuple[cst.CSTNode, ...] = (key, value) if key is not None else (value,)
+            scope.mutations.setdefault(target.value.value, []).append(
+                Mutation(
+                    target.value.value,
+                    "setitem" if key is not None else "setany",
+                    args,
+                    counter[0],
+                    path,
+                    loops,
+                    stmt,
                 )
+            )
 
-    def small_statement(small: cst.BaseSmallStatement, path: Path_,
-                        loops: tuple[cst.CSTNode, ...], stmt: cst.CSTNode) -> None:
+    def small_statement(
+        small: cst.BaseSmallStatement,
+        path: Path_,
+        loops: tuple[cst.CSTNode, ...],
+        stmt: cst.CSTNode,
+    ) -> None:
         scope.positions[small] = (counter[0], path, loops)
         if isinstance(small, cst.Assign):
             for t in small.targets:
@@ -298,11 +336,26 @@ def build_scope(
                 and isinstance(call.func.value, cst.Name)
             ):
                 method = call.func.attr.value
-                if method in ("append", "extend", "insert", "add", "update", "sort",
-                              "setdefault", "appendleft"):
+                if method in (
+                    "append",
+                    "extend",
+                    "insert",
+                    "add",
+                    "update",
+                    "sort",
+                    "setdefault",
+                    "appendleft",
+                ):
                     scope.mutations.setdefault(call.func.value.value, []).append(
-                        Mutation(call.func.value.value, method,
-                                 tuple(a for a in call.args), counter[0], path, loops, stmt)
+                        Mutation(
+                            call.func.value.value,
+                            method,
+                            tuple(a for a in call.args),
+                            counter[0],
+                            path,
+                            loops,
+                            stmt,
+                        )
                     )
         elif isinstance(small, cst.Return):
             scope.returns.append((small, counter[0], path))
@@ -312,15 +365,19 @@ def build_scope(
         elif isinstance(small, (cst.Import, cst.ImportFrom)):
             if isinstance(small, cst.Import):
                 for alias in small.names:
-                    local = (alias.asname.name.value
-                             if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
-                             else (dotted_name(alias.name) or "").split(".", 1)[0])
+                    local = (
+                        alias.asname.name.value
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                        else (dotted_name(alias.name) or "").split(".", 1)[0]
+                    )
                     bind(local, "import", small, path, loops, stmt)
             elif not isinstance(small.names, cst.ImportStar):
                 for alias in small.names:
-                    local = (alias.asname.name.value
-                             if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
-                             else dotted_name(alias.name) or "")
+                    local = (
+                        alias.asname.name.value
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                        else dotted_name(alias.name) or ""
+                    )
                     bind(local, "import", small, path, loops, stmt)
             if not scope.is_module:
                 module.add_import(small)
@@ -356,7 +413,8 @@ def build_scope(
                 block(stmt.body.body, path, loops)
             elif isinstance(stmt, (cst.Try, cst.TryStar)):
                 block(stmt.body.body, (*path, (id(stmt), "try")), loops)
-                for i, handler in enumerate(stmt.handlers):
+                handlers: Sequence[cst.ExceptHandler | cst.ExceptStarHandler] = stmt.handlers
+                for i, handler in enumerate(handlers):
                     hpath = (*path, (id(stmt), f"except{i}"))
                     if handler.name is not None and isinstance(handler.name.name, cst.Name):
                         bind(handler.name.name.value, "except", None, hpath, loops, stmt)
@@ -393,7 +451,8 @@ def build_scope(
         else:
             for small in body.body:
                 counter[0] += 1
-                small_statement(small, (), (), body)
+                if isinstance(small, cst.BaseSmallStatement):
+                    small_statement(small, (), (), body)
     else:
         block(node.body, (), ())
     scope.end = counter[0] + 1
@@ -501,14 +560,17 @@ class Resolver:
         fn: cst.FunctionDef | None = None
         while current is not None:
             parent = self.parents.get(current)
-            if stmt is None and isinstance(current, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            if stmt is None and isinstance(
+                current, (cst.BaseSmallStatement, cst.BaseCompoundStatement)
+            ):
                 stmt = current
             if isinstance(parent, cst.FunctionDef) and current is not parent.name:
                 fn = parent
                 break
             current = parent
         scope = self.scope_of(fn) if fn is not None else self.module_scope()
-        seq, path = scope.end, ()
+        seq: int = scope.end
+        path: Path_ = ()
         if stmt is not None:
             # Walk up to the statement the scope indexed (small statements and
             # compound statements both are).
@@ -533,7 +595,7 @@ class Resolver:
     def code(self, node: cst.CSTNode) -> str:
         try:
             text = self.info.parsed.code_for_node(node)
-        except Exception:  # noqa: BLE001 - a display string must never fail resolution
+        except Exception:
             return "<expression>"
         text = " ".join(text.split())
         return text if len(text) <= 60 else text[:57] + "..."
@@ -550,7 +612,7 @@ class Resolver:
         if isinstance(node, cst.SimpleString):
             try:
                 value = node.evaluated_value
-            except Exception:  # noqa: BLE001 - libcst raises plain exceptions on odd escapes
+            except Exception:
                 return self.unk(node, "string literal")
             if isinstance(value, bytes):
                 return self.unk(node, "bytes literal")
@@ -586,9 +648,7 @@ class Resolver:
         if isinstance(node, cst.Subscript):
             return self.subscript(node, env)
         if isinstance(node, cst.IfExp):
-            return self.merge(
-                [self.resolve(node.body, env), self.resolve(node.orelse, env)], node
-            )
+            return self.merge([self.resolve(node.body, env), self.resolve(node.orelse, env)], node)
         if isinstance(node, cst.BooleanOperation):
             return self.merge([self.resolve(node.left, env), self.resolve(node.right, env)], node)
         if isinstance(node, cst.NamedExpr):
@@ -597,9 +657,12 @@ class Resolver:
             inner = self.resolve(node.expression, env)
             if isinstance(inner, Dyn):
                 return inner
-            if isinstance(inner, Const) and isinstance(inner.value, (int, float)):
-                if isinstance(node.operator, cst.Minus):
-                    return Const(-inner.value, self.origin(node))
+            if (
+                isinstance(inner, Const)
+                and isinstance(inner.value, (int, float))
+                and isinstance(node.operator, cst.Minus)
+            ):
+                return Const(-inner.value, self.origin(node))
             return self.unk(node, "expression")
         if isinstance(node, cst.Comparison):
             return self._derived(node, [node.left, *(c.comparator for c in node.comparisons)], env)
@@ -632,9 +695,14 @@ class Resolver:
             return Ref(f"builtins.{ident}", self.origin(node))
         return self.unk(node, f"unknown name {ident}")
 
-    def _local(self, ident: str, node: cst.CSTNode, scope: Scope, seq: int, path: Path_,
-               env: Env) -> Value:
-        defs = [b for b in scope.bindings.get(ident, ()) if b.seq < seq or (b.seq == seq and b.kind == "for")]
+    def _local(
+        self, ident: str, node: cst.CSTNode, scope: Scope, seq: int, path: Path_, env: Env
+    ) -> Value:
+        defs = [
+            b
+            for b in scope.bindings.get(ident, ())
+            if b.seq < seq or (b.seq == seq and b.kind == "for")
+        ]
         chosen: list[Binding] = []
         dominating: Binding | None = None
         for b in defs:
@@ -644,8 +712,9 @@ class Resolver:
             chosen = [dominating, *[b for b in defs if b.seq > dominating.seq]]
         else:
             chosen = defs
-        scope_env = Env(scope, seq, path, env.bound if scope is env.scope else {}, env.root,
-                        env.depth)
+        scope_env = Env(
+            scope, seq, path, env.bound if scope is env.scope else {}, env.root, env.depth
+        )
         values: list[Value] = []
         if not chosen:
             if ident in scope.params:
@@ -732,15 +801,20 @@ class Resolver:
         if isinstance(b.target, (cst.Tuple, cst.List)) and isinstance(value, Seq):
             names = [el.value for el in b.target.elements]
             for i, el in enumerate(names):
-                if isinstance(el, cst.Name) and el.value == b.name and i < len(value.items):
-                    if value.more is None and len(value.items) == len(names):
-                        return value.items[i]
+                if (
+                    isinstance(el, cst.Name)
+                    and el.value == b.name
+                    and value.more is None
+                    and len(value.items) == len(names)
+                ):
+                    return value.items[i]
         if isinstance(value, Dyn):
             return value
         return self.unk(b.value, "unpacked value")
 
-    def _mutate(self, base: Value, muts: list[Mutation], scope: Scope, env: Env,
-                dominating: Binding | None) -> Value:
+    def _mutate(
+        self, base: Value, muts: list[Mutation], scope: Scope, env: Env, dominating: Binding | None
+    ) -> Value:
         base_loops = dominating.loops if dominating is not None else ()
         for m in muts:
             at = Env(scope, m.seq, m.path, env.bound, env.root, env.depth)
@@ -765,8 +839,11 @@ class Resolver:
                         more = self.merge([base.more, item], item_node)  # type: ignore[list-item]
                         base = replace(base, more=more, unordered=base.unordered or unordered)
                     else:
-                        base = replace(base, items=(*base.items, _spread(item)),
-                                       unordered=base.unordered or unordered)
+                        base = replace(
+                            base,
+                            items=(*base.items, _spread(item)),
+                            unordered=base.unordered or unordered,
+                        )
                 elif m.method == "insert" and args and _is_zero(args[0]):
                     base = replace(base, items=(item, *base.items))
                 else:
@@ -780,8 +857,9 @@ class Resolver:
                     base = _concat_seq(base, extra)
                 else:
                     u = (extra.unordered if isinstance(extra, Seq) else None) or unordered
-                    base = replace(base, items=(*base.items, _spread(extra)),
-                                   unordered=base.unordered or u)
+                    base = replace(
+                        base, items=(*base.items, _spread(extra)), unordered=base.unordered or u
+                    )
             elif m.method == "iadd" and isinstance(base, Text):
                 node0 = args[0] if args else None
                 if isinstance(node0, cst.BaseExpression):
@@ -789,22 +867,46 @@ class Resolver:
                     base = Text(_join_atoms(base.atoms, extra_t.atoms), base.origin)
             elif m.method == "sort" and isinstance(base, Seq):
                 base = replace(base, unordered=None)
-            elif m.method in ("setitem", "setany", "update", "setdefault") and isinstance(base, Map):
+            elif m.method in ("setitem", "setany", "update", "setdefault") and isinstance(
+                base, Map
+            ):
                 if m.method == "setitem" and len(args) == 2 and not in_loop:
-                    key = self.resolve(args[0], at) if isinstance(args[0], cst.BaseExpression) else None
-                    value = self.resolve(args[1], at) if isinstance(args[1], cst.BaseExpression) else None
+                    key = (
+                        self.resolve(args[0], at)
+                        if isinstance(args[0], cst.BaseExpression)
+                        else None
+                    )
+                    value = (
+                        self.resolve(args[1], at)
+                        if isinstance(args[1], cst.BaseExpression)
+                        else None
+                    )
                     ktext = key.static_text if isinstance(key, Text) else None
                     if ktext is not None and value is not None:
-                        base = replace(base, entries=(*[(k, v) for k, v in base.entries if k != ktext], (ktext, value)))
+                        base = replace(
+                            base,
+                            entries=(
+                                *[(k, v) for k, v in base.entries if k != ktext],
+                                (ktext, value),
+                            ),
+                        )
                         continue
-                if m.method == "update" and args and isinstance(args[0], cst.BaseExpression) and not in_loop:
+                if (
+                    m.method == "update"
+                    and args
+                    and isinstance(args[0], cst.BaseExpression)
+                    and not in_loop
+                ):
                     other = self.resolve(args[0], at)
                     if isinstance(other, Map):
                         base = _merge_maps(base, other)
                         continue
                 vnode = args[-1] if args else None
-                value = (self.resolve(vnode, at) if isinstance(vnode, cst.BaseExpression)
-                         else Unk("dict entry"))
+                value = (
+                    self.resolve(vnode, at)
+                    if isinstance(vnode, cst.BaseExpression)
+                    else Unk("dict entry")
+                )
                 rest = value if base.rest is None else self.merge([base.rest, value], m.stmt)
                 base = replace(base, rest=rest, unordered=base.unordered or unordered)
         return base
@@ -886,8 +988,12 @@ class Resolver:
             category = base.category
             if category in ("clock", "date"):
                 category = "date" if attr in ("year", "month", "day") else category
-            return Dyn(category, f"{base.what}.{attr}" if len(base.what) < 40 else base.what,
-                       base.origin, base.detail)
+            return Dyn(
+                category,
+                f"{base.what}.{attr}" if len(base.what) < 40 else base.what,
+                base.origin,
+                base.detail,
+            )
         if isinstance(base, Map):
             return self.unk(node, "attribute of a dict")
         return self.unk(node, f"attribute {attr}")
@@ -897,8 +1003,11 @@ class Resolver:
         values: list[Value] = []
         if attr in info.methods:
             method = info.methods[attr]
-            if any(dotted_name(d.decorator) in ("property", "functools.cached_property",
-                                                  "cached_property") for d in method.decorators):
+            if any(
+                dotted_name(d.decorator)
+                in ("property", "functools.cached_property", "cached_property")
+                for d in method.decorators
+            ):
                 return self.call_function(method, [], {}, node, env, bound_self=True)
             return Ref(f"{self.info.qualify(cls.name.value)}.{attr}", self.origin(method))
         key = id(cls) * 7 + hash(attr)
@@ -908,7 +1017,9 @@ class Resolver:
         try:
             for value in info.attributes.get(attr, ()):
                 mscope = self.module_scope()
-                values.append(self.resolve(value, Env(mscope, mscope.end, (), {}, False, env.depth)))
+                values.append(
+                    self.resolve(value, Env(mscope, mscope.end, (), {}, False, env.depth))
+                )
             for method, value in info.self_writes.get(attr, ()):
                 mscope2 = self.scope_of(method)
                 at = self.env_at(value, root=False)
@@ -943,8 +1054,9 @@ class Resolver:
                 if params and recv_node.value == params[0]:
                     info = self.info.class_info(env.scope.class_def)
                     if method in info.methods:
-                        return self.call_function(info.methods[method], list(node.args), {},
-                                                  node, env, bound_self=True)
+                        return self.call_function(
+                            info.methods[method], list(node.args), {}, node, env, bound_self=True
+                        )
             recv = self.resolve(recv_node, env)
             return self.method_call(recv, method, node, env)
         target = self.resolve(func, env)
@@ -978,8 +1090,12 @@ class Resolver:
         if qual in self._factories:
             return SdkRef(None, (), self.origin(node))
         if qual in self._dynamic_calls:
-            return Dyn("configured", f"{self.code(node.func)}()", self.origin(node),
-                       "configured in dynamic-calls")
+            return Dyn(
+                "configured",
+                f"{self.code(node.func)}()",
+                self.origin(node),
+                "configured in dynamic-calls",
+            )
         dyn = self._dynamic_call(qual, node, env)
         if dyn is not None:
             return dyn
@@ -995,10 +1111,14 @@ class Resolver:
         if qual == "json.dumps":
             return self._json_dumps(node, env)
         if qual in _LISTING_CALLS:
-            return Seq((), Text((Unk("a directory entry", self.origin(node)),)),
-                       Unordered(node, self.info.parsed, f"{self.code(node.func)}()",
-                                 _LISTING_CALLS[qual]),  # type: ignore[arg-type]
-                       self.origin(node))
+            return Seq(
+                (),
+                Text((Unk("a directory entry", self.origin(node)),)),
+                Unordered(
+                    node, self.info.parsed, f"{self.code(node.func)}()", _LISTING_CALLS[qual]
+                ),
+                self.origin(node),
+            )
         if qual in ("collections.OrderedDict",):
             return self._builtin("dict", node, env)
         if qual.endswith((".Path", ".PurePath")) and qual.startswith("pathlib"):
@@ -1118,8 +1238,13 @@ class Resolver:
                 for k, v in recv.entries:
                     origin = v.origin if hasattr(v, "origin") else None
                     key_text = Text((Lit(k, origin),))
-                    items.append(v if method == "values" else key_text if method == "keys"
-                                 else Seq((key_text, v), kind="tuple"))
+                    items.append(
+                        v
+                        if method == "values"
+                        else key_text
+                        if method == "keys"
+                        else Seq((key_text, v), kind="tuple")
+                    )
                 more = recv.rest if method == "values" else (Unk("dict key") if recv.rest else None)
                 return Seq(tuple(items), more, recv.unordered, self.origin(node))
             if method == "copy":
@@ -1133,10 +1258,11 @@ class Resolver:
                         return found
                 if len(args) > 1 and ktext is not None and recv.rest is None:
                     return self.resolve(args[1].value, env)
-        if isinstance(recv, Unk) and method in _LISTING_METHODS and method != "walk":
-            # ``Path(...).glob`` on a path we could not follow: a directory listing.
-            if method in ("iterdir", "rglob") or (method == "glob" and len(args) == 1):
-                return self._listing(node, method)
+        # ``Path(...).glob`` on a path we could not follow: a directory listing.
+        if isinstance(recv, Unk) and (
+            method in ("iterdir", "rglob") or (method == "glob" and len(args) == 1)
+        ):
+            return self._listing(node, method)
         nodes: list[cst.BaseExpression] = [a.value for a in args]
         if isinstance(recv, (Dyn,)):
             return recv
@@ -1153,10 +1279,14 @@ class Resolver:
         return derived
 
     def _listing(self, node: cst.Call, method: str) -> Value:
-        return Seq((), Text((Unk("a directory entry", self.origin(node)),)),
-                   Unordered(node, self.info.parsed, f".{method}()",
-                             _LISTING_METHODS.get(method, "unknown")),  # type: ignore[arg-type]
-                   self.origin(node))
+        return Seq(
+            (),
+            Text((Unk("a directory entry", self.origin(node)),)),
+            Unordered(
+                node, self.info.parsed, f".{method}()", _LISTING_METHODS.get(method, "unknown")
+            ),
+            self.origin(node),
+        )
 
     def _dyn_method(self, recv: Dyn, method: str, node: cst.Call, env: Env) -> Value:
         category: DynCategory = recv.category
@@ -1190,8 +1320,10 @@ class Resolver:
         if method == "replace" and len(args) >= 2:
             old = self.resolve(args[0].value, env)
             new = self.resolve(args[1].value, env)
-            o, n = (old.static_text if isinstance(old, Text) else None,
-                    new.static_text if isinstance(new, Text) else None)
+            o, n = (
+                old.static_text if isinstance(old, Text) else None,
+                new.static_text if isinstance(new, Text) else None,
+            )
             if o is not None and n is not None and o:
                 return _text_transform(recv, lambda s: s.replace(o, n), self.origin(node))
             if o is not None and isinstance(new, (Text, Dyn, Unk)):
@@ -1250,8 +1382,9 @@ class Resolver:
                 positional.append(self.resolve(a.value, env))
         return self._format_with(recv, positional, named, node)
 
-    def _format_with(self, recv: Text, positional: list[Value], named: dict[str, Value],
-                     node: cst.CSTNode) -> Value:
+    def _format_with(
+        self, recv: Text, positional: list[Value], named: dict[str, Value], node: cst.CSTNode
+    ) -> Value:
         out: list[Atom] = []
         auto = 0
         for atom in recv.atoms:
@@ -1286,8 +1419,9 @@ class Resolver:
                 out.extend(self._formatted(value, spec, conversion, node).atoms)
         return Text(_join_atoms((), tuple(out)), self.origin(node))
 
-    def _formatted(self, value: Value, spec: str | None, conversion: str | None,
-                   node: cst.CSTNode) -> Text:
+    def _formatted(
+        self, value: Value, spec: str | None, conversion: str | None, node: cst.CSTNode
+    ) -> Text:
         if isinstance(value, (Const, Text, Seq, Map)) and (spec or conversion):
             py = _to_python(value)
             if py is not _MISSING:
@@ -1310,9 +1444,17 @@ class Resolver:
         items = self.resolve(items_node, env)
         if isinstance(items, Seq):
             if items.unordered is not None:
-                return Text((Dyn("unordered", f"{self.code(node)}", self.origin(items.unordered.node),
-                                 f"joins {items.unordered.source} in no fixed order"),),
-                            self.origin(node))
+                return Text(
+                    (
+                        Dyn(
+                            "unordered",
+                            f"{self.code(node)}",
+                            self.origin(items.unordered.node),
+                            f"joins {items.unordered.source} in no fixed order",
+                        ),
+                    ),
+                    self.origin(node),
+                )
             out: tuple[Atom, ...] = ()
             for i, item in enumerate(items.items):
                 if i:
@@ -1336,18 +1478,30 @@ class Resolver:
         if name in ("id", "hash"):
             if args:
                 inner = self.resolve(args[0].value, env)
-                if isinstance(inner, (Text, Const)) and all(isinstance(a, Lit) for a in atoms(inner)):
+                if isinstance(inner, (Text, Const)) and all(
+                    isinstance(a, Lit) for a in atoms(inner)
+                ):
                     if name == "hash" and isinstance(inner, Text):
                         # str hashes are salted per process (PYTHONHASHSEED).
-                        return Dyn("id", f"{self.code(node)}", self.origin(node), "salted per process")
+                        return Dyn(
+                            "id", f"{self.code(node)}", self.origin(node), "salted per process"
+                        )
                     return self.unk(node, name)
             return Dyn("id", f"{self.code(node)}", self.origin(node), "an object identity")
         if name in ("str", "repr", "format", "ascii") and args:
             inner = self.resolve(args[0].value, env)
             if isinstance(inner, Seq) and inner.unordered is not None:
-                return Text((Dyn("unordered", self.code(node), self.origin(inner.unordered.node),
-                                 f"prints {inner.unordered.source} in no fixed order"),),
-                            self.origin(node))
+                return Text(
+                    (
+                        Dyn(
+                            "unordered",
+                            self.code(node),
+                            self.origin(inner.unordered.node),
+                            f"prints {inner.unordered.source} in no fixed order",
+                        ),
+                    ),
+                    self.origin(node),
+                )
             if name == "repr" and isinstance(inner, Text) and inner.static_text is not None:
                 return Text((Lit(repr(inner.static_text), self.origin(node)),), self.origin(node))
             if name == "format" and len(args) > 1:
@@ -1363,17 +1517,30 @@ class Resolver:
                 if name == "reversed" and inner.more is None:
                     return replace(inner, items=tuple(reversed(inner.items)), kind="list")
                 if inner.kind == "set" and inner.unordered is not None:
-                    return replace(inner, kind="list", unordered=Unordered(
-                        args[0].value, self.info.parsed, inner.unordered.source,
-                        inner.unordered.element))
+                    return replace(
+                        inner,
+                        kind="list",
+                        unordered=Unordered(
+                            args[0].value,
+                            self.info.parsed,
+                            inner.unordered.source,
+                            inner.unordered.element,
+                        ),
+                    )
                 return replace(inner, kind="list")
             if isinstance(inner, Map):
                 keys = tuple(Text((Lit(k),)) for k, _ in inner.entries)
-                return Seq(keys, Unk("dict key") if inner.rest else None, inner.unordered,
-                           self.origin(node))
+                return Seq(
+                    keys,
+                    Unk("dict key") if inner.rest else None,
+                    inner.unordered,
+                    self.origin(node),
+                )
             if isinstance(inner, Text) and inner.static_text is not None:
-                return Seq(tuple(Text((Lit(c),)) for c in inner.static_text[:_MAX_UNROLL]),
-                           origin=self.origin(node))
+                return Seq(
+                    tuple(Text((Lit(c),)) for c in inner.static_text[:_MAX_UNROLL]),
+                    origin=self.origin(node),
+                )
             return inner if isinstance(inner, Dyn) else self.unk(node, f"{name}()")
         if name in ("set", "frozenset"):
             inner_items: tuple[Value, ...] = ()
@@ -1385,16 +1552,24 @@ class Resolver:
                 else:
                     more = inner
             element = _element_kind(inner_items, more)
-            return Seq(inner_items, more, Unordered(node, self.info.parsed, f"a {name}", element),
-                       self.origin(node), kind="set")
+            return Seq(
+                inner_items,
+                more,
+                Unordered(node, self.info.parsed, f"a {name}", element),
+                self.origin(node),
+                kind="set",
+            )
         if name == "sorted":
             if not args:
                 return self.unk(node, "sorted()")
             inner = self.resolve(args[0].value, env)
             if isinstance(inner, Seq):
                 items = inner.items
-                if all(isinstance(i, Text) and i.static_text is not None for i in items) and \
-                        inner.more is None and len(node.args) == 1:
+                if (
+                    all(isinstance(i, Text) and i.static_text is not None for i in items)
+                    and inner.more is None
+                    and len(node.args) == 1
+                ):
                     items = tuple(sorted(items, key=lambda t: t.static_text or ""))  # type: ignore[union-attr]
                 return Seq(items, inner.more, None, self.origin(node))
             if isinstance(inner, Map):
@@ -1402,8 +1577,12 @@ class Resolver:
                 return Seq(keys, Unk("dict key") if inner.rest else None, None, self.origin(node))
             if isinstance(inner, Dyn):
                 return inner
-            return Seq((), inner if isinstance(inner, Unk) else Unk("sorted items"), None,
-                       self.origin(node))
+            return Seq(
+                (),
+                inner if isinstance(inner, Unk) else Unk("sorted items"),
+                None,
+                self.origin(node),
+            )
         if name == "dict":
             entries: list[tuple[str, Value]] = []
             rest: Value | None = None
@@ -1420,9 +1599,12 @@ class Resolver:
                     elif isinstance(inner, Seq):
                         pairs_ok = True
                         for item in inner.items:
-                            if (isinstance(item, Seq) and len(item.items) == 2 and
-                                    isinstance(item.items[0], Text) and
-                                    item.items[0].static_text is not None):
+                            if (
+                                isinstance(item, Seq)
+                                and len(item.items) == 2
+                                and isinstance(item.items[0], Text)
+                                and item.items[0].static_text is not None
+                            ):
                                 entries.append((item.items[0].static_text, item.items[1]))
                             else:
                                 pairs_ok = False
@@ -1437,10 +1619,11 @@ class Resolver:
             return derived
         if name in ("enumerate", "zip", "map", "filter", "iter"):
             if args:
-                inner = self.resolve(args[-1].value if name != "map" else args[-1].value, env)
+                inner = self.resolve(args[-1].value, env)
                 if isinstance(inner, Seq):
-                    return Seq((), self.element(inner, args[-1].value), inner.unordered,
-                               self.origin(node))
+                    return Seq(
+                        (), self.element(inner, args[-1].value), inner.unordered, self.origin(node)
+                    )
             return self._derived(node, [a.value for a in args], env)
         if name == "open":
             return self._derived(node, [a.value for a in args], env)
@@ -1449,7 +1632,10 @@ class Resolver:
     def _dynamic_call(self, qual: str, node: cst.Call, env: Env) -> Value | None:
         what = f"{self.code(node)}"
         if qual in _CLOCK_CALLS:
-            if qual in ("time.localtime", "time.gmtime", "time.ctime", "time.asctime") and node.args:
+            if (
+                qual in ("time.localtime", "time.gmtime", "time.ctime", "time.asctime")
+                and node.args
+            ):
                 return None
             return Dyn("clock", what, self.origin(node), "reads the clock")
         if qual in _DATE_CALLS:
@@ -1466,7 +1652,9 @@ class Resolver:
         if qual in _UUID_CALLS:
             return Dyn("uuid", what, self.origin(node), "a random UUID")
         if qual.startswith(("random.", "numpy.random.", "secrets.")) or qual == "os.urandom":
-            category = "secrets" if qual.startswith("secrets.") or qual == "os.urandom" else "random"
+            category = (
+                "secrets" if qual.startswith("secrets.") or qual == "os.urandom" else "random"
+            )
             if qual in ("random.seed", "random.Random"):
                 return None
             return Dyn(category, what, self.origin(node), "a random value")
@@ -1482,7 +1670,9 @@ class Resolver:
         if env.scope.is_module:
             # Read once at import: the same for every request of the process.
             return self.unk(node, "an environment variable read at import")
-        return Dyn("env", self.code(node), self.origin(node), "read from the environment per request")
+        return Dyn(
+            "env", self.code(node), self.origin(node), "read from the environment per request"
+        )
 
     def _derived(self, node: cst.CSTNode, inputs: Iterable[cst.BaseExpression], env: Env) -> Value:
         """An opaque call's result: dynamic when an input is, else unknown."""
@@ -1509,13 +1699,25 @@ class Resolver:
         sort_keys = bool(kwargs.get("sort_keys"))
         unstable = _unstable(data, sort_keys)
         if unstable is not None:
-            return Text((Dyn("unordered", self.code(node), self.origin(unstable.node),
-                             f"serialises {unstable.source} in no fixed order"),), self.origin(node))
+            return Text(
+                (
+                    Dyn(
+                        "unordered",
+                        self.code(node),
+                        self.origin(unstable.node),
+                        f"serialises {unstable.source} in no fixed order",
+                    ),
+                ),
+                self.origin(node),
+            )
         py = _to_python(data)
         if py is not _MISSING:
             try:
-                allowed = {k: v for k, v in kwargs.items()
-                           if k in ("indent", "sort_keys", "ensure_ascii", "separators")}
+                allowed = {
+                    k: v
+                    for k, v in kwargs.items()
+                    if k in ("indent", "sort_keys", "ensure_ascii", "separators")
+                }
                 return Text((Lit(json.dumps(py, **allowed), self.origin(node)),), self.origin(node))  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 return self.unk(node, "json.dumps()")
@@ -1537,8 +1739,10 @@ class Resolver:
                 return replace(left, items=(*left.items, _spread(right)))
             if isinstance(right, Seq) and isinstance(left, (Dyn, Unk)):
                 return replace(right, items=(_spread(left), *right.items))
-            if isinstance(left, (Text, Dyn, Unk)) and isinstance(right, (Text, Dyn, Unk)) and (
-                isinstance(left, Text) or isinstance(right, Text)
+            if (
+                isinstance(left, (Text, Dyn, Unk))
+                and isinstance(right, (Text, Dyn, Unk))
+                and (isinstance(left, Text) or isinstance(right, Text))
             ):
                 lt = self.to_text(left, node.left)
                 rt = self.to_text(right, node.right)
@@ -1559,16 +1763,21 @@ class Resolver:
                 st = text.static_text
                 n = max(count.value, 0)
                 if st is not None and len(st) * n <= _MAX_TEXT:
-                    return Text((Lit(st * n, text.origin), ), self.origin(node))
+                    return Text((Lit(st * n, text.origin),), self.origin(node))
                 if st is None and n <= 16:
                     out: tuple[Atom, ...] = ()
                     for _ in range(n):
                         out = _join_atoms(out, text.atoms)
                     return Text(out, self.origin(node))
                 return self.unk(node, "repeated text")
-            if isinstance(text, Seq) and isinstance(count, Const) and isinstance(count.value, int):
-                if count.value <= 16 and text.more is None:
-                    return replace(text, items=text.items * max(count.value, 0))
+            if (
+                isinstance(text, Seq)
+                and isinstance(count, Const)
+                and isinstance(count.value, int)
+                and count.value <= 16
+                and text.more is None
+            ):
+                return replace(text, items=text.items * max(count.value, 0))
             return self._either_dyn(left, right, node)
         if isinstance(op, cst.BitOr) and isinstance(left, Map):
             right = self.resolve(node.right, env)
@@ -1595,7 +1804,9 @@ class Resolver:
             values = [args]
         out: list[Atom] = []
         index = 0
-        spec = re.compile(r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
+        spec = re.compile(
+            r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])"
+        )
         for atom in fmt.atoms:
             if not isinstance(atom, Lit):
                 out.append(atom)
@@ -1620,8 +1831,11 @@ class Resolver:
                 py = _to_python(value)
                 if py is not _MISSING:
                     try:
-                        out.append(Lit(m.group(0).replace(f"({m.group(1)})", "") % (py,),
-                                       self.origin(node)))
+                        out.append(
+                            Lit(
+                                m.group(0).replace(f"({m.group(1)})", "") % (py,), self.origin(node)
+                            )
+                        )
                         continue
                     except (TypeError, ValueError):
                         pass
@@ -1650,8 +1864,13 @@ class Resolver:
             items.append(self.resolve(el.value, env))
         if isinstance(node, cst.Set):
             element = _element_kind(tuple(items), more)
-            return Seq(tuple(items), more, Unordered(node, self.info.parsed, "a set", element),
-                       self.origin(node), kind="set")
+            return Seq(
+                tuple(items),
+                more,
+                Unordered(node, self.info.parsed, "a set", element),
+                self.origin(node),
+                kind="set",
+            )
         kind = "tuple" if isinstance(node, cst.Tuple) else "list"
         return Seq(tuple(items), more, unordered, self.origin(node), kind=kind)  # type: ignore[arg-type]
 
@@ -1671,6 +1890,7 @@ class Resolver:
                 else:
                     rest = inner
                 continue
+            assert isinstance(el, cst.DictElement)
             key = self.resolve(el.key, env)
             ktext = key.static_text if isinstance(key, Text) else None
             value = self.resolve(el.value, env)
@@ -1722,7 +1942,9 @@ class Resolver:
             if isinstance(elem, Dyn) and env.root:
                 pass
             for name in names:
-                merged[name] = elem if len(names) == 1 else _item_of(elem, names.index(name), comp.target)
+                merged[name] = (
+                    elem if len(names) == 1 else _item_of(elem, names.index(name), comp.target)
+                )
             if (
                 unrolled is not None
                 and isinstance(iterable, Seq)
@@ -1742,8 +1964,13 @@ class Resolver:
         kind = "set" if isinstance(node, cst.SetComp) else "list"
         if isinstance(node, cst.SetComp):
             elt = self.resolve(node.elt, env.with_bound(merged))
-            return Seq((), elt, Unordered(node, self.info.parsed, "a set comprehension",
-                                          _element_kind((), elt)), self.origin(node), kind="set")
+            return Seq(
+                (),
+                elt,
+                Unordered(node, self.info.parsed, "a set comprehension", _element_kind((), elt)),
+                self.origin(node),
+                kind="set",
+            )
         if unrolled is not None:
             items = tuple(self.resolve(node.elt, env.with_bound(b)) for b in unrolled)
             return Seq(items, None, unordered, self.origin(node), kind=kind)  # type: ignore[arg-type]
@@ -1787,6 +2014,7 @@ class Resolver:
                 dyn = _first_dyn(base)
                 return dyn if dyn is not None else self.unk(node, "slice")
             return base if isinstance(base, Dyn) else self.unk(node, "slice")
+        assert isinstance(sl, cst.Index)
         key = self.resolve(sl.value, env)
         if isinstance(base, Map):
             ktext = key.static_text if isinstance(key, Text) else None
@@ -1804,7 +2032,11 @@ class Resolver:
                 return merged_v
             return dyn if dyn is not None else self.unk(node, "dict lookup")
         if isinstance(base, Seq):
-            if isinstance(key, Const) and isinstance(key.value, int) and not isinstance(key.value, bool):
+            if (
+                isinstance(key, Const)
+                and isinstance(key.value, int)
+                and not isinstance(key.value, bool)
+            ):
                 idx = key.value
                 if base.more is None and -len(base.items) <= idx < len(base.items):
                     return base.items[idx]
@@ -1822,7 +2054,7 @@ class Resolver:
 
     def _fstring(self, node: cst.FormattedString, env: Env) -> Value:
         prefix = node.prefix.lower().replace("f", "")
-        quote = node.start[len(node.prefix):]
+        quote = node.start[len(node.prefix) :]
         out: tuple[Atom, ...] = ()
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
@@ -1842,7 +2074,9 @@ class Resolver:
                 if part.format_spec is not None:
                     spec_parts = part.format_spec
                     if all(isinstance(p, cst.FormattedStringText) for p in spec_parts):
-                        spec = "".join(p.value for p in spec_parts if isinstance(p, cst.FormattedStringText))
+                        spec = "".join(
+                            p.value for p in spec_parts if isinstance(p, cst.FormattedStringText)
+                        )
                     else:
                         out = _join_atoms(out, (_as_atom(value, self.origin(part.expression)),))
                         continue
@@ -1863,8 +2097,16 @@ class Resolver:
             return Text((value,), value.origin)
         if isinstance(value, (Seq, Map)):
             if isinstance(value, Seq) and value.unordered is not None:
-                return Text((Dyn("unordered", self.code(node), self.origin(value.unordered.node),
-                                 f"prints {value.unordered.source} in no fixed order"),))
+                return Text(
+                    (
+                        Dyn(
+                            "unordered",
+                            self.code(node),
+                            self.origin(value.unordered.node),
+                            f"prints {value.unordered.source} in no fixed order",
+                        ),
+                    )
+                )
             py = _to_python(value)
             if py is not _MISSING:
                 return Text((Lit(str(py), value.origin),), value.origin)
@@ -1896,7 +2138,7 @@ class Resolver:
             return first
         if all(isinstance(v, SdkRef) for v in values):
             providers = {v.provider for v in values if isinstance(v, SdkRef)}
-            return first if len(providers) == 1 else SdkRef(None, (), first.origin)  # type: ignore[union-attr]
+            return first if len(providers) == 1 else SdkRef(None, (), first.origin)
         if all(isinstance(v, Seq) for v in values):
             seqs = [v for v in values if isinstance(v, Seq)]
             unordered = next((s.unordered for s in seqs if s.unordered is not None), None)
@@ -1911,13 +2153,14 @@ class Resolver:
             if all(_same_static(m, maps[0]) for m in maps):
                 return maps[0]
             keys = [k for k, _ in maps[0].entries if all(m.has(k) for m in maps)]
-            entries = tuple((k, self.merge([m.get(k) for m in maps if m.get(k) is not None], node))  # type: ignore[misc]
-                            for k in keys)
+            entries = tuple(
+                (k, self.merge([m.get(k) for m in maps if m.get(k) is not None], node))  # type: ignore[misc]
+                for k in keys
+            )
             unordered = next((m.unordered for m in maps if m.unordered is not None), None)
             return Map(entries, Unk("entries differ between branches"), unordered, maps[0].origin)
-        if all(isinstance(v, Const) for v in values) and all(
-            v.value == first.value for v in values if isinstance(v, Const)  # type: ignore[union-attr]
-        ):
+        consts = [v.value for v in values if isinstance(v, Const)]
+        if len(consts) == len(values) and all(c == consts[0] for c in consts):
             return first
         return Unk("assigned differently on different paths", self.origin(node))
 
@@ -1939,16 +2182,45 @@ def _client_provider(qual: str) -> str | None:
 def _is_stdlib_like(qual: str) -> bool:
     head = qual.split(".", 1)[0]
     return head in (
-        "os", "sys", "time", "datetime", "json", "re", "typing", "textwrap", "inspect",
-        "uuid", "random", "secrets", "socket", "platform", "pathlib", "glob", "collections",
-        "functools", "itertools", "asyncio", "anthropic", "openai", "litellm", "builtins",
-        "logging", "dataclasses", "enum", "abc", "string", "math",
+        "os",
+        "sys",
+        "time",
+        "datetime",
+        "json",
+        "re",
+        "typing",
+        "textwrap",
+        "inspect",
+        "uuid",
+        "random",
+        "secrets",
+        "socket",
+        "platform",
+        "pathlib",
+        "glob",
+        "collections",
+        "functools",
+        "itertools",
+        "asyncio",
+        "anthropic",
+        "openai",
+        "litellm",
+        "builtins",
+        "logging",
+        "dataclasses",
+        "enum",
+        "abc",
+        "string",
+        "math",
     )
 
 
 def _is_zero(node: cst.CSTNode) -> bool:
-    return isinstance(node, cst.Arg) and isinstance(node.value, cst.Integer) and node.value.value == "0" \
-        or isinstance(node, cst.Integer) and node.value == "0"
+    return (
+        isinstance(node, cst.Arg)
+        and isinstance(node.value, cst.Integer)
+        and node.value.value == "0"
+    ) or (isinstance(node, cst.Integer) and node.value == "0")
 
 
 def _is_generator(scope: Scope) -> bool:
@@ -2002,7 +2274,7 @@ def _unordered_of(value: Value) -> Unordered | None:
     return None
 
 
-def _element_kind(items: Sequence[Value], more: Value | None) -> str:
+def _element_kind(items: Sequence[Value], more: Value | None) -> ElementKind:
     values = [*items, *(() if more is None else (more,))]
     if values and all(isinstance(v, Text) for v in values):
         return "str"
@@ -2041,13 +2313,21 @@ def _spread(value: Value) -> Seq:
 
 def _concat_seq(left: Seq, right: Seq) -> Seq:
     if left.more is None:
-        return Seq((*left.items, *right.items), right.more, left.unordered or right.unordered,
-                   left.origin, kind=left.kind)
+        return Seq(
+            (*left.items, *right.items),
+            right.more,
+            left.unordered or right.unordered,
+            left.origin,
+            kind=left.kind,
+        )
     more_parts = [left.more, *right.items, *(() if right.more is None else (right.more,))]
     more: Value = more_parts[0]
     for extra in more_parts[1:]:
-        if not (isinstance(extra, Text) and isinstance(more, Text)
-                and extra.static_text == more.static_text):
+        if not (
+            isinstance(extra, Text)
+            and isinstance(more, Text)
+            and extra.static_text == more.static_text
+        ):
             more = extra if isinstance(extra, Dyn) else more
     return Seq(left.items, more, left.unordered or right.unordered, left.origin, kind=left.kind)
 
@@ -2055,8 +2335,9 @@ def _concat_seq(left: Seq, right: Seq) -> Seq:
 def _merge_maps(left: Map, right: Map) -> Map:
     entries = [(k, v) for k, v in left.entries if not right.has(k)]
     entries.extend(right.entries)
-    return Map(tuple(entries), right.rest or left.rest, left.unordered or right.unordered,
-               left.origin)
+    return Map(
+        tuple(entries), right.rest or left.rest, left.unordered or right.unordered, left.origin
+    )
 
 
 def _same_static(a: Value, b: Value) -> bool:
@@ -2134,7 +2415,7 @@ def _text_transform(text: Text, fn: Callable[[str], str], origin: Origin) -> Tex
             holders.append(atom)
     try:
         result = fn("".join(parts))
-    except Exception:  # noqa: BLE001 - any failure just loses precision
+    except Exception:
         return Text(tuple(a for a in text.atoms if not isinstance(a, Lit)), origin)
     out: list[Atom] = []
     for i, chunk in enumerate(re.split(r"\ue000(\d+)\ue001", result)):

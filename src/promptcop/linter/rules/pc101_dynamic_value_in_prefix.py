@@ -1,17 +1,17 @@
-"""PC101 dynamic-value-in-prefix: a clock, uuid, random or per-request env value in the cached prefix."""
+"""PC101 dynamic-value-in-prefix: a clock, uuid or random value in the cached prefix."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.model import Finding, Related
+from promptcop.linter.model import Finding, Related, Severity
 from promptcop.linter.request import CLOCK_CATEGORIES, Dyn, Part, Request, atoms
 
 CODE = "PC101"
 NAME = "dynamic-value-in-prefix"
-SEVERITY = "error"
-SUMMARY = "A clock, date, uuid, random, pid, hostname or per-request env value reaches the cacheable prefix"
+SEVERITY: Severity = "error"
+SUMMARY = "A clock, date, uuid, random, pid or per-request env value reaches the cacheable prefix"
 FIX = None
 DOC = """
 ## What it does
@@ -195,8 +195,9 @@ import anthropic
 client = anthropic.Anthropic()
 def ask(history, q):
     return client.messages.create(model="claude-sonnet-4-6", max_tokens=100, messages=[
-        {"role": "user", "content": [{"type": "text", "text": f"seed {random.randint(0, 9)}",  # expect: PC101
-                                      "cache_control": {"type": "ephemeral"}}]},
+        {"role": "user", "content": [
+            {"type": "text", "text": f"seed {random.randint(0, 9)}",  # expect: PC101
+             "cache_control": {"type": "ephemeral"}}]},
         {"role": "assistant", "content": "ok"},
         {"role": "user", "content": q}])
 """,
@@ -235,8 +236,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         else:
             node = part.node or request.call
             if origin is not None:
-                related = (Related(origin.module.location(origin.node), f"`{dyn.what}` is made here"),)
+                related = (
+                    Related(origin.module.location(origin.node), f"`{dyn.what}` is made here"),
+                )
         where = f"`{part.label}` of {request.method} at {ctx.where(request.site)}"
+        severity: Severity
         if dyn.changes_daily:
             severity = "warning"
             effect = "it changes daily, so the cached prefix is rebuilt every day"

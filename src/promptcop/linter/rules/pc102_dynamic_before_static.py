@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.model import Finding, Related
+from promptcop.linter.model import Finding, Related, Severity
 from promptcop.linter.request import (
     PER_REQUEST_CATEGORIES,
     Dyn,
@@ -21,8 +21,10 @@ from promptcop.linter.request import (
 
 CODE = "PC102"
 NAME = "dynamic-before-static"
-SEVERITY = "warning"
-SUMMARY = "Per-request content (parameter, user input, retrieved text) placed ahead of static prompt text"
+SEVERITY: Severity = "warning"
+SUMMARY = (
+    "Per-request content (parameter, user input, retrieved text) placed ahead of static prompt text"
+)
 FIX = None
 DOC = """
 ## What it does
@@ -87,7 +89,7 @@ RULES = "Follow the refund policy exactly. Never promise more than the order val
 def reply(name, ticket):
     return client.messages.create(model="claude-sonnet-4-6", max_tokens=700,
         system=RULES + f"\\nThe customer is {name}.",
-        messages=[{"role": "user", "content": f"Ticket from {name}:\\n{ticket}\\n\\nAnswer by the rules above."}])
+        messages=[{"role": "user", "content": f"From {name}:\\n{ticket}\\n\\nAnswer."}])
 """,
     # A short static tail is not "larger static content".
     """
@@ -154,7 +156,7 @@ TEMPLATE = "You are helping {user}. " + "Always follow the house style guide in 
 def ask(user, q):
     system = TEMPLATE.format(user=user)
     return client.messages.create(model="claude-sonnet-4-6", max_tokens=100,
-                                  system=system, messages=[{"role": "user", "content": q}])  # expect: PC102
+        system=system, messages=[{"role": "user", "content": q}])  # expect: PC102
 """,
 ]
 
@@ -196,7 +198,7 @@ def _find(request: Request) -> tuple[Dyn, Part, str] | None:
             continue
         later = prefix[i + 1 :]
         marker = next((p for p in later if p.cache_control is not None), None)
-        if marker is not None or part.cache_control is not None and i + 1 < len(prefix):
+        if marker is not None or (part.cache_control is not None and i + 1 < len(prefix)):
             label = marker.label if marker is not None else part.label
             return dyn, part, f"the cache breakpoint on `{label}` comes after it"
         static_after = [

@@ -7,14 +7,16 @@ from collections.abc import Iterator
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.model import Edit, Finding, Fix, Related
+from promptcop.linter.model import Edit, Finding, Fix, Related, Severity
 from promptcop.linter.request import Map, Request, Seq, Unordered, Value
 from promptcop.linter.rules import Invalid
 
 CODE = "PC103"
 NAME = "unordered-tools"
-SEVERITY = "warning"
-SUMMARY = "The tools list comes from a set, a directory listing or another source with no stable order"
+SEVERITY: Severity = "warning"
+SUMMARY = (
+    "The tools list comes from a set, a directory listing or another source with no stable order"
+)
 FIX = "safe"
 DOC = """
 ## What it does
@@ -168,7 +170,10 @@ def chat(messages):
         """
 from openai import OpenAI
 client = OpenAI()
-ALL = {"search": {"type": "function", "name": "search"}, "math": {"type": "function", "name": "math"}}
+ALL = {
+    "search": {"type": "function", "name": "search"},
+    "math": {"type": "function", "name": "math"},
+}
 def ask(q, wanted: set[str]):
     registry = {name: ALL[name] for name in set(wanted)}  # expect: PC103
     return client.responses.create(model="gpt-5", max_output_tokens=100,
@@ -249,7 +254,8 @@ def _fix(ctx: RuleContext, value: Value, unordered: Unordered) -> Fix | None:
     # A set written where it is defined may be used as a set elsewhere: fix
     # only places where the unordered collection is iterated or listed.
     if isinstance(node, (cst.Set, cst.SetComp)) or (
-        isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
         and node.func.value in ("set", "frozenset")
         and not _is_iterated(ctx, node)
     ):

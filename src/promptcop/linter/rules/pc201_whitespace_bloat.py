@@ -8,15 +8,15 @@ from dataclasses import dataclass
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.model import Edit, Finding, Fix
+from promptcop.linter.model import Edit, Finding, Fix, Severity
 from promptcop.linter.request import Lit, Request, Text, atoms
 from promptcop.linter.rules import Invalid
 from promptcop.whitespace import analyze_whitespace
 
 CODE = "PC201"
 NAME = "whitespace-bloat"
-SEVERITY = "warning"
-SUMMARY = "A prompt string carries wasted whitespace: un-dedented indentation, trailing spaces, blank-line runs"
+SEVERITY: Severity = "warning"
+SUMMARY = "A prompt string wastes tokens on indentation, trailing spaces or blank-line runs"
 FIX = "safe"
 DOC = """
 ## What it does
@@ -114,7 +114,7 @@ client = anthropic.Anthropic()
 class Reviewer:
     def review(self, diff):
         system = """
-            You are a meticulous senior code reviewer.  
+            You are a meticulous senior code reviewer.\x20\x20
             When you review a change you must:
                 - point out bugs first,
 
@@ -216,7 +216,11 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
 
     def add(text: Text, request: Request | None, where: str) -> None:
         for atom in text.atoms:
-            if not isinstance(atom, Lit) or atom.origin is None or atom.origin.module is not ctx.parsed:
+            if (
+                not isinstance(atom, Lit)
+                or atom.origin is None
+                or atom.origin.module is not ctx.parsed
+            ):
                 continue
             top = _top_literal(ctx, atom.origin.node)
             if top is None:
@@ -224,8 +228,12 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
             entry = found.get(top)
             if entry is None:
                 plain = _plain_value(top)
-                fixable = plain if atom.literal and plain is not None and plain == atom.text else None
-                entry = _Literal(top, [], set(), fixable, request.model_name if request else None, where)
+                fixable = (
+                    plain if atom.literal and plain is not None and plain == atom.text else None
+                )
+                entry = _Literal(
+                    top, [], set(), fixable, request.model_name if request else None, where
+                )
                 found[top] = entry
             if atom.origin.node in entry.pieces:
                 continue  # the same piece reached through a second path
@@ -234,7 +242,14 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
 
     for request in ctx.requests:
         for part in request.parts:
-            if part.section in ("system", "instructions", "messages", "input", "tools", "functions"):
+            if part.section in (
+                "system",
+                "instructions",
+                "messages",
+                "input",
+                "tools",
+                "functions",
+            ):
                 where = f"`{part.label}` of {request.method} at {ctx.where(request.site)}"
                 for atom in atoms(part.value):
                     if isinstance(atom, Lit):
@@ -283,7 +298,7 @@ def _fix(ctx: RuleContext, node: cst.BaseExpression, text: str) -> Fix | None:
     try:
         if new.evaluated_value != text:
             return None
-    except Exception:  # noqa: BLE001 - an unparsable rewrite is simply not offered
+    except Exception:
         return None
     return Fix(
         "Rewrite the literal without the wasted whitespace",

@@ -7,15 +7,17 @@ from collections.abc import Iterator
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.model import Edit, Finding, Fix
+from promptcop.linter.model import Edit, Finding, Fix, Severity
 from promptcop.linter.request import Request
 from promptcop.linter.rules import Invalid
 from promptcop.linter.sites import OUTPUT_LIMIT_KEYS
 
 CODE = "PC301"
 NAME = "missing-max-tokens"
-SEVERITY = "warning"
-SUMMARY = "An LLM call sets no output limit (max_tokens / max_completion_tokens / max_output_tokens)"
+SEVERITY: Severity = "warning"
+SUMMARY = (
+    "An LLM call sets no output limit (max_tokens / max_completion_tokens / max_output_tokens)"
+)
 FIX = "unsafe"
 DOC = """
 ## What it does
@@ -84,7 +86,9 @@ def ask(q, **options):
     """
 import anthropic
 client = anthropic.Anthropic()
-client.messages.count_tokens(model="claude-sonnet-4-6", messages=[{"role": "user", "content": "hi"}])
+client.messages.count_tokens(
+    model="claude-sonnet-4-6", messages=[{"role": "user", "content": "hi"}]
+)
 """,
     # Responses API with its own keyword.
     """
@@ -130,7 +134,8 @@ class Bot:
     def __init__(self):
         self.llm = Claude()
     async def ask(self, q):
-        return await self.llm.messages.create(model="claude-haiku-4-5", messages=q)  # expect: PC301
+        return await self.llm.messages.create(
+            model="claude-haiku", messages=q)  # expect: PC301
 """,
         fixed="""
 from anthropic import AsyncAnthropic as Claude
@@ -138,7 +143,8 @@ class Bot:
     def __init__(self):
         self.llm = Claude()
     async def ask(self, q):
-        return await self.llm.messages.create(model="claude-haiku-4-5", messages=q, max_tokens=1024)  # expect: PC301
+        return await self.llm.messages.create(
+            model="claude-haiku", messages=q, max_tokens=1024)  # expect: PC301
 """,
     ),
     Invalid(
@@ -146,13 +152,15 @@ class Bot:
 from openai import AsyncOpenAI
 llm = AsyncOpenAI()
 async def draft(topic):
-    return await llm.responses.create(model="gpt-5-mini", input=topic)  # expect: PC301
+    return await llm.responses.create(
+        model="gpt-5", input=topic)  # expect: PC301
 """,
         fixed="""
 from openai import AsyncOpenAI
 llm = AsyncOpenAI()
 async def draft(topic):
-    return await llm.responses.create(model="gpt-5-mini", input=topic, max_output_tokens=1024)  # expect: PC301
+    return await llm.responses.create(
+        model="gpt-5", input=topic, max_output_tokens=1024)  # expect: PC301
 """,
     ),
     # A bound method, litellm, and a receiver known only by the call's shape.
@@ -213,9 +221,9 @@ def _fix(ctx: RuleContext, request: Request) -> Fix | None:
         # line break and indentation put the new keyword on a line of its own.
         prev, cur = ctx.location(args[-2]), ctx.location(last)
         text = ctx.parsed.source
-        separator = text[_offset(text, prev.end_line, prev.end_column) : _offset(
-            text, cur.line, cur.column
-        )]
+        separator = text[
+            _offset(text, prev.end_line, prev.end_column) : _offset(text, cur.line, cur.column)
+        ]
         if "," not in separator or "#" in separator:
             separator = ", "
     # libcst's range of an argument stops before its comma: replace the argument
@@ -238,8 +246,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         key = _limit_key(request)
         node: cst.CSTNode = request.batch_params or request.call
-        where = "this batch entry" if request.batch_params is not None else (
-            f"{request.method} at {ctx.where(request.site)}"
+        where = (
+            "this batch entry"
+            if request.batch_params is not None
+            else (f"{request.method} at {ctx.where(request.site)}")
         )
         why = (
             "the Messages API requires it"
