@@ -73,7 +73,14 @@ def main() -> None:
                 "cache_control": {"type": "ephemeral"},
             },
         ]
+        # The last call carries the previous conversation on to Opus (PC105).
         model = "claude-opus-4-6" if i == 11 else "claude-sonnet-4-5"
+        question = [{"role": "user", "content": f"Question {min(i, 10)}: where is my order?"}]
+        if i == 11:
+            question += [
+                {"role": "assistant", "content": "It ships today."},
+                {"role": "user", "content": "Can you check again?"},
+            ]
         line(
             {
                 "time": t.isoformat(),
@@ -83,7 +90,7 @@ def main() -> None:
                     "max_tokens": 1024,
                     "tools": TOOLS,
                     "system": system,
-                    "messages": [{"role": "user", "content": f"Question {i}: where is my order?"}],
+                    "messages": question,
                 },
                 "response": anthropic(model, 40, 300, write=2400),
             }

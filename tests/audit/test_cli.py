@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -137,17 +138,22 @@ def test_html_file_is_self_contained(tmp_path: Path) -> None:
         assert external not in html
 
 
-def test_installed_console_script(tmp_path: Path) -> None:
+def test_installed_console_script_and_stable_family_ids() -> None:
     script = Path(sys.executable).parent / "promptcop"
     if not script.exists():
         pytest.skip("promptcop console script not installed next to this interpreter")
-    done = subprocess.run(
-        [str(script), "audit", str(SAMPLE), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
-    assert report["requests"] == 44 and len(report["skipped_lines"]) == 2
+    reports = []
+    # Family ids must not depend on Python's per-process string hashing.
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [str(script), "audit", str(SAMPLE), "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert done.returncode == 0, done.stderr
+        reports.append(json.loads(done.stdout))
+    assert reports[0]["requests"] == 44 and len(reports[0]["skipped_lines"]) == 2
+    assert [f["id"] for f in reports[0]["families"]] == [f["id"] for f in reports[1]["families"]]

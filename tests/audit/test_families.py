@@ -75,7 +75,17 @@ def test_reordered_tools_is_pc103(tmp_path: Path) -> None:
 
 
 def test_model_switch_is_pc105(tmp_path: Path) -> None:
-    lines = [_cached_call(0, RULES), _cached_call(1, RULES, model="claude-opus-4-6")]
+    chat_so_far = [{"role": "user", "content": "Where is order 7?"}]
+    continued = [
+        *chat_so_far,
+        {"role": "assistant", "content": "Checking."},
+        {"role": "user", "content": "Thanks."},
+    ]
+    lines = [
+        _cached_call(0, RULES, messages=chat_so_far),
+        # The same conversation carried on by another model.
+        _cached_call(1, RULES, model="claude-opus-4-6", messages=continued),
+    ]
     (family,) = _families(tmp_path, lines)
     assert family["cache_breaks"][0]["rule"] == "PC105"
     # Opus re-wrote the 3000 tokens at $6.25 instead of reading them at $0.50.
@@ -165,3 +175,24 @@ def test_families_split_by_tools_and_system(tmp_path: Path) -> None:
         _cached_call(2, RULES, tools=TOOLS, write=0),
     ]
     assert len(_families(tmp_path, lines)) == 3
+
+
+def test_two_models_serving_different_conversations_is_no_switch(tmp_path: Path) -> None:
+    # An A/B split: each model keeps its own cache warm; no conversation moves.
+    system = [{"type": "text", "text": RULES, "cache_control": {"type": "ephemeral"}}]
+    lines = []
+    for m in range(4):
+        model = "claude-opus-4-6" if m % 2 else "claude-sonnet-4-5"
+        first = m < 2
+        lines.append(
+            _cached_call(
+                m,
+                system,
+                model=model,
+                write=3000 if first else 0,
+                read=0 if first else 3000,
+                messages=[{"role": "user", "content": f"question {m}"}],
+            )
+        )
+    (family,) = _families(tmp_path, lines)
+    assert family["cache_breaks"] == []

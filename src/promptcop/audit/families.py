@@ -156,12 +156,21 @@ class FamilyTracker:
         stats.cost_usd += cost.total
         stats.models[call.model] += 1
 
-        last = self._last.get(key)
+        # Compare with the last call of the same model (each model has its own cache),
+        # unless this call carries on the last call's conversation on another model.
+        latest = self._last.get(key)
+        per_model = f"{key}\0{call.model}"
+        switched = (
+            latest is not None
+            and latest.model != call.model
+            and _same_conversation(latest.parts, call.parts)
+        )
+        last = latest if switched else self._last.get(per_model)
         gap = _gap(last.time, call.time) if last is not None else None
         session_start = last is None or (gap is not None and gap > call.ttl_seconds)
         if last is not None and key != "other":
             self._compare(stats, last, call, cost, facts, gap)
-        self._last[key] = _Last(
+        self._last[key] = self._last[per_model] = _Last(
             parts=_trim(call.parts), model=call.model, time=call.time, cached=_cached_after(call)
         )
         return Observation(family=key, session_start=session_start)
@@ -216,10 +225,11 @@ class FamilyTracker:
         Matching either end keeps one family together both when per-request
         text comes first (the static end matches) and when it comes last.
         """
-        tools = repr(sorted(p.digest for p in call.parts if p.section == "tools"))
-        system = "\0".join(
-            repr(p.digest) if p.hashed else p.text for p in call.parts if p.section == "system"
+        # Texts, not in-process digests, so a family keeps its id from run to run.
+        tools = "\0".join(
+            sorted(f"{p.text}\1{p.chars}" for p in call.parts if p.section == "tools")
         )
+        system = "\0".join(p.text for p in call.parts if p.section == "system")
         # Mask only the two ends that name the family: a long prompt costs no more.
         edge = _KEY_CHARS + 100
         if len(system) > 2 * edge:
@@ -294,6 +304,18 @@ def _trim(parts: tuple[Part, ...]) -> tuple[Part, ...]:
     return tuple(out)
 
 
+def _same_conversation(old: tuple[Part, ...], new: tuple[Part, ...]) -> bool:
+    """True when ``new`` repeats every message part of ``old`` (the same or a longer chat)."""
+    old_messages = [p for p in old if p.section == "messages"]
+    new_messages = [p for p in new if p.section == "messages"]
+    if not old_messages or len(new_messages) < len(old_messages):
+        return False
+    return all(
+        (a.label, a.digest) == (b.label, b.digest)
+        for a, b in zip(old_messages, new_messages, strict=False)
+    )
+
+
 def _diagnose(last: _Last, call: Call) -> tuple[str, str, str] | None:
     """(change, where, detail) for the first difference, or None for a new conversation."""
     if last.model != call.model:
@@ -319,10 +341,11 @@ def _diagnose(last: _Last, call: Call) -> tuple[str, str, str] | None:
         if old_tools == new_tools:
             names = _tool_names(old), _tool_names(new)
             return "tool order", "tools", f"[{names[0]}] -> [{names[1]}]"
-    volatile = _volatile_change(was.text, now.text)
+    readable = not (was.hashed or now.hashed)
+    volatile = _volatile_change(was.text, now.text) if readable else None
     if volatile is not None:
         return "timestamp-like token", where, volatile
-    if not now.hashed and now.chars == len(now.text) and was.chars == len(was.text):
+    if readable and now.chars == len(now.text) and was.chars == len(was.text):
         bounds = _span_bounds(was.text, now.text)
         if bounds is not None and len(now.text) - bounds[2] >= _MIN_STATIC_CHARS:
             start, old_end, new_end = bounds
@@ -333,18 +356,19 @@ def _diagnose(last: _Last, call: Call) -> tuple[str, str, str] | None:
                 f"{now.text[start:new_end].strip()[:40]!r} ahead of "
                 f"{len(now.text) - new_end:,} unchanged characters",
             )
+    change = _snippet_change(was.text, now.text) if readable else "changed (text not logged)"
     old_by_label = {p.label: p.digest for p in old[index + 1 :]}
     for later in new[index + 1 :]:
         if later.chars >= _MIN_STATIC_CHARS and old_by_label.get(later.label) == later.digest:
             return (
                 "dynamic block before static one",
                 where,
-                f"{where} changed; {later.label} after it did not",
+                f"{change}; {later.label} after it unchanged",
             )
     if now.section == "tools" or was.section == "tools":
-        return "tools changed", where, _snippet_change(was.text, now.text)
+        return "tools changed", where, change
     if now.section == "system" or was.section == "system":
-        return "system changed", where, _snippet_change(was.text, now.text)
+        return "system changed", where, change
     return None
 
 

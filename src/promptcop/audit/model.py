@@ -42,9 +42,10 @@ class Usage:
 class Part:
     """One piece of the prompt in cache order: a tool, a system block, a message block.
 
-    ``digest`` is an in-process hash of the part's content (or of its logged
-    sha256 when the recorder stored only hashes); ``text`` keeps the start of
-    the part for showing what changed; ``chars`` is its full length.
+    ``digest`` is an in-process hash of the part's content (fast, but not
+    stable across runs); ``text`` keeps the start of the part for showing what
+    changed, or its logged sha256 when ``hashed`` (the recorder stored only
+    hashes: never show it); ``chars`` is its full length.
     """
 
     section: Section

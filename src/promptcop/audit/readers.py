@@ -336,7 +336,7 @@ class _Parts:
                     section,
                     label,
                     hash((role, value["sha256"])),
-                    "",
+                    value["sha256"][:64],
                     chars if isinstance(chars, int) else 0,
                     hashed=True,
                 )

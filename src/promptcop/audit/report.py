@@ -204,10 +204,11 @@ def to_text(result: AuditResult, top: int = 10) -> str:
                 + (f" [{rule}]" if rule else "")
                 + f", cost of misses {_money(f.miss_usd[change])}"
             )
-        for example in f.examples[:3]:
-            lines.append(
-                f"        e.g. {example.path}:{example.line} {example.where}: {example.detail}"
-            )
+            example = next((b for b in f.examples if b.change == change), None)
+            if example is not None:
+                lines.append(
+                    f"        e.g. {example.path}:{example.line} {example.where}: {example.detail}"
+                )
         if f.expired:
             lines.append(
                 f"      {f.expired:,} miss(es) after the cache expired (idle gap), "
