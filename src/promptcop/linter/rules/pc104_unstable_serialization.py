@@ -8,7 +8,7 @@ import libcst as cst
 
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Severity
-from promptcop.linter.request import Dyn, Part, Request, atoms
+from promptcop.linter.request import Dyn, Map, Part, Request, Seq, Unordered, Value, atoms
 
 CODE = "PC104"
 NAME = "unstable-serialization"
@@ -111,6 +111,36 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             for atom in atoms(part.value):
                 if isinstance(atom, Dyn) and atom.category == "unordered":
                     yield _finding(ctx, request, part, atom)
+            for unordered in _nested(part.value, top=True):
+                yield _nested_finding(ctx, request, part, unordered)
+
+
+def _nested(value: Value, *, top: bool) -> Iterator[Unordered]:
+    """Collections with no fixed order inside a part (``"enum": list(CATEGORIES)`` in a
+    tool schema). The part itself out of order is PC103's business, not this rule's."""
+    if isinstance(value, (Seq, Map)):
+        if value.unordered is not None and not top:
+            yield value.unordered
+            return
+        children = value.items if isinstance(value, Seq) else tuple(v for _, v in value.entries)
+        for child in children:
+            yield from _nested(child, top=False)
+
+
+def _nested_finding(ctx: RuleContext, request: Request, part: Part, u: Unordered) -> Finding:
+    node = u.node if u.module is ctx.parsed else (part.node or request.call)
+    return ctx.finding(
+        code=CODE,
+        name=NAME,
+        severity=SEVERITY,
+        message=(
+            f"{u.source} is serialised into {part.label} in no fixed order: the request "
+            "text can change between processes and then every call misses the cache; "
+            "wrap it in sorted()"
+        ),
+        node=node,
+        site=request.site,
+    )
 
 
 def _finding(ctx: RuleContext, request: Request, part: Part, atom: Dyn) -> Finding:

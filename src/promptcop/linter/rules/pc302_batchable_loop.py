@@ -11,6 +11,8 @@ from promptcop.linter.flow import (
     Loop,
     ModuleIndex,
     call_name,
+    contains,
+    dotted,
     growth_of,
     has_exit,
     history_name,
@@ -122,6 +124,20 @@ def run(docs: list[str]):
     for d in docs:
         client.messages.create(model="claude-sonnet-4-6", max_tokens=100,
                                messages=[{"role": "user", "content": d}])
+""",
+    # a refine chain: each call reads the previous answer
+    """
+from openai import OpenAI
+client = OpenAI()
+
+def refine(chunks: list[str]) -> str:
+    summary = ""
+    for chunk in chunks:
+        r = client.chat.completions.create(
+            model="gpt-4.1", max_tokens=500,
+            messages=[{"role": "user", "content": f"So far: {summary}\\nAdd: {chunk}"}])
+        summary = r.choices[0].message.content
+    return summary
 """,
 ]
 
@@ -240,13 +256,79 @@ def _leaves_early(loop: Loop) -> bool:
 
 
 def _conversation(index: ModuleIndex, loop: Loop, request: Request) -> bool:
-    """Each call sees the previous answers: the calls depend on each other."""
+    """Each call sees the previous answers (a conversation, a refine chain): the calls
+    depend on each other and cannot run as one batch."""
     for key in ("messages", "input"):
         arg = request.argument(key)
         name = history_name(arg.node) if arg is not None else None
         if name and growth_of(index, loop.node, name):
             return True
-    return False
+    derived = _derived_from_answer(index, loop, request.call)
+    read = set().union(*(_reads(a.node) for a in request.arguments if a.node is not None))
+    return bool(derived & read)
+
+
+def _derived_from_answer(index: ModuleIndex, loop: Loop, call: cst.Call) -> set[str]:
+    """Names the loop assigns from the call's answer, directly or through other names."""
+    assigns = [
+        a
+        for a in _assignments(loop.node)
+        if not isinstance(a.value, cst.Call) or a.value is not call
+    ]
+    derived: set[str] = set()
+    owner = index.parent(call)
+    while isinstance(owner, cst.Await):
+        owner = index.parent(owner)
+    if isinstance(owner, cst.Assign):
+        derived |= set().union(*(_targets(t.target) for t in owner.targets))
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            if _reads(a.value) & derived or contains(a.value, call):
+                targets = set().union(*(_targets(t.target) for t in a.targets))
+                if not targets <= derived:
+                    derived |= targets
+                    changed = True
+    return derived
+
+
+def _targets(target: cst.BaseExpression) -> set[str]:
+    """What an assignment rebinds: a name, ``self.x``, or the container of ``d[k]``."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_targets(e.value) for e in target.elements))
+    if isinstance(target, cst.Subscript):
+        return _targets(target.value)
+    name = dotted(target)
+    return {name} if name else set()
+
+
+def _reads(node: cst.CSTNode) -> set[str]:
+    """Names and dotted attribute chains read in ``node``."""
+    out = set(names_in(node))
+
+    class _Chains(cst.CSTVisitor):
+        def visit_Attribute(self, attr: cst.Attribute) -> None:
+            name = dotted(attr)
+            if name:
+                out.add(name)
+
+    node.visit(_Chains())
+    return out
+
+
+def _assignments(node: cst.CSTNode) -> list[cst.Assign]:
+    found: list[cst.Assign] = []
+
+    class _Assigns(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            found.append(node)
+
+    node.visit(_Assigns())
+    return found
 
 
 def _over_models(loop: Loop, request: Request) -> bool:

@@ -12,9 +12,9 @@ from promptcop.linter.flow import (
     history_name,
     index_of,
     is_bounded,
-    static_int,
 )
 from promptcop.linter.model import Finding, Severity
+from promptcop.linter.request import Const
 
 CODE = "PC303"
 NAME = "unbounded-history"
@@ -150,7 +150,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         for loop in index.loops_around(request.call):
             node = loop.node
-            if not isinstance(node, (cst.For, cst.While)) or _few_rounds(node):
+            if not isinstance(node, (cst.For, cst.While)) or _few_rounds(ctx, node):
                 continue
             grows = growth_of(index, node.body, name)
             if not grows:
@@ -171,12 +171,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             break
 
 
-def _few_rounds(loop: cst.For | cst.While) -> bool:
-    """``for _ in range(3)``: a fixed, small number of rounds bounds the history."""
+def _few_rounds(ctx: RuleContext, loop: cst.For | cst.While) -> bool:
+    """``for step in range(MAX_STEPS)``: a fixed number of rounds bounds the history."""
     source = loop.iter if isinstance(loop, cst.For) else None
     if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Name)):
         return False
     if source.func.value != "range" or not source.args:
         return False
-    bound = static_int(source.args[-1].value)
-    return bound is not None and bound <= 10
+    bound = ctx.resolve(source.args[-1].value if len(source.args) < 3 else source.args[1].value)
+    return isinstance(bound, Const) and isinstance(bound.value, int)

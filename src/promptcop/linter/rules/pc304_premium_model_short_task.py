@@ -99,7 +99,8 @@ async def sentiment(review: str):
 _CLASSIFY = re.compile(
     r"\b(yes or no|true or false|classify|classification|categori[sz]e|which category"
     r"|one of the (?:following|labels|categories)|sentiment|label (?:the|this|each)"
-    r"|extract (?:the|all)?\s*\w*.{0,40}\b(?:as|into|in) json|respond with (?:one|a single) word"
+    r"|extract\b.{0,80}\b(?:as|into|in|with) json"
+    r"|respond with (?:one|a single) word"
     r"|answer with (?:one|a single) word|only the (?:label|category|number))\b",
     re.IGNORECASE,
 )
