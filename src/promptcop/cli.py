@@ -146,65 +146,83 @@ def check_options(func: F) -> F:
         click.option(
             "-o", "--output-file", type=click.Path(dir_okay=False), help="Write output here."
         ),
-        click.option(
-            "--exit-zero", is_flag=True, help="Exit 0 even when there are findings."
-        ),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings."),
         click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left."),
         click.option(
             "--unsafe-fixes", is_flag=True, help="With --fix or --diff, apply unsafe fixes too."
         ),
         click.option(
-            "--diff", is_flag=True,
+            "--diff",
+            is_flag=True,
             help="Print the fixes as a unified diff without writing (exit 1 when there is one).",
         ),
         click.option(
-            "--baseline", type=click.Path(dir_okay=False, path_type=Path),
+            "--baseline",
+            type=click.Path(dir_okay=False, path_type=Path),
             help="Report only findings not recorded in this baseline file.",
         ),
         click.option(
-            "--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+            "--write-baseline",
+            type=click.Path(dir_okay=False, path_type=Path),
             help="Record every current finding in this baseline file and exit 0.",
         ),
         click.option(
-            "--changed-since", metavar="REF",
+            "--changed-since",
+            metavar="REF",
             help="Report only findings on lines changed since this git ref (a PR gate).",
         ),
         click.option(
-            "--select", multiple=True, callback=_split_commas,
+            "--select",
+            multiple=True,
+            callback=_split_commas,
             help="Rule codes or prefixes to run (replaces the config's select), e.g. PC1,PC301.",
         ),
         click.option(
-            "--extend-select", multiple=True, callback=_split_commas,
+            "--extend-select",
+            multiple=True,
+            callback=_split_commas,
             help="Rule codes or prefixes to add to the selection.",
         ),
         click.option(
-            "--ignore", multiple=True, callback=_split_commas,
+            "--ignore",
+            multiple=True,
+            callback=_split_commas,
             help="Rule codes or prefixes to switch off.",
         ),
         click.option(
-            "--exclude", multiple=True, callback=_split_commas,
+            "--exclude",
+            multiple=True,
+            callback=_split_commas,
             help="Glob patterns to skip (replaces the defaults and the config's exclude).",
         ),
         click.option(
-            "--extend-exclude", multiple=True, callback=_split_commas,
+            "--extend-exclude",
+            multiple=True,
+            callback=_split_commas,
             help="Glob patterns to skip in addition to the defaults.",
         ),
         click.option(
-            "--force-exclude/--no-force-exclude", default=None,
+            "--force-exclude/--no-force-exclude",
+            default=None,
             help="Apply excludes to files named on the command line too.",
         ),
         click.option(
-            "--config", "config_path", type=click.Path(dir_okay=False),
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
             help="Read settings from this file (pyproject.toml or a promptcop.toml).",
         ),
         click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
         click.option(
-            "--color/--no-color", default=None,
+            "--color/--no-color",
+            default=None,
             help="Colour the text output (default: only on a terminal, and not with NO_COLOR).",
         ),
         click.option("-q", "--quiet", is_flag=True, help="Text format: no summary line."),
         click.option(
-            "-v", "--verbose", is_flag=True,
+            "-v",
+            "--verbose",
+            is_flag=True,
             help="Say which config was used and how long it took; show tracebacks.",
         ),
     ]
@@ -266,9 +284,7 @@ def check(
         if verbose:
             _describe_settings(settings)
         options = CheckOptions(paths=targets, settings=settings, debug=_debug_enabled(verbose))
-        adoption = AdoptionOptions(
-            fix, unsafe_fixes, diff, baseline, write_baseline, changed_since
-        )
+        adoption = AdoptionOptions(fix, unsafe_fixes, diff, baseline, write_baseline, changed_since)
         try:
             outcome = run_adoption(options, adoption)
         except AdoptionError as exc:
@@ -354,7 +370,10 @@ def _describe_settings(settings: Settings) -> None:
 
 @main.command()
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
     show_default=True,
 )
 def rules(output_format: str) -> None:

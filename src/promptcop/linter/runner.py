@@ -87,8 +87,8 @@ def available_codes() -> frozenset[str]:
 def run_check(options: CheckOptions) -> CheckResult:
     """Check ``options.paths``; never raises for a bad file, only for bad options."""
     settings = options.settings
-    codes = options.codes if options.codes is not None else settings.enabled_codes(
-        available_codes()
+    codes = (
+        options.codes if options.codes is not None else settings.enabled_codes(available_codes())
     )
     collected = collect(options)
     errors = [FileError(p.path, p.reason) for p in collected.problems]
@@ -252,7 +252,11 @@ def suppression_hygiene(
 
     relative = {f.path: f.relative for f in collected.files}
     return run_stage(
-        texts, suppressions, codes=codes, known=available_codes(), settings=settings,
+        texts,
+        suppressions,
+        codes=codes,
+        known=available_codes(),
+        settings=settings,
         relative=relative,
     )
 
