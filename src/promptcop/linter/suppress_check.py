@@ -8,9 +8,9 @@ is a :class:`~promptcop.linter.rules.Rule` all the same, so ``promptcop
 rules``, ``explain``, ``--select`` and SARIF treat them like any other rule.
 
 Which comments are ours: ``# promptcop: ignore`` always; ``# noqa`` only for
-the ``PC`` codes it names, or, when it names none, only if it actually
-silenced one of our findings. ``# noqa: E501`` belongs to another tool and
-is never reported.
+the ``PC`` codes it names, or, when it names none, only if it silenced one of
+our findings or sits on an LLM call (where it hides every future finding on
+that call). ``# noqa: E501`` belongs to another tool and is never reported.
 """
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ Only codes this run checks are judged: a code switched off by `select`,
 
 _BLANKET_DOC = """
 ## What it does
-Reports a suppression comment that names no code (`# promptcop: ignore`, or
-a bare `# noqa` that silences one of our findings).
+Reports a suppression comment that names no code: `# promptcop: ignore`, or
+a bare `# noqa` that silences one of our findings or sits on an LLM call.
 
 ## Why is this bad?
 A blanket suppression silences every rule on that line, today's and
@@ -94,7 +94,9 @@ client.messages.create(model=MODEL, messages=msgs)  # promptcop: ignore[PC301]
 ## Fix safety
 `# promptcop: ignore` is rewritten to name the codes it silences in this run:
 safe, the same findings stay silenced. A bare `# noqa` is rewritten only with
-`--unsafe-fixes`, since it may also be silencing another tool's findings.
+`--unsafe-fixes`, since it may also be silencing another tool's findings; a
+bare `# noqa` that silences none of ours has no fix (only you know which
+tool it is for).
 
 ## Options
 None.
@@ -136,6 +138,8 @@ _UNUSED_INVALID = [
 ]
 
 _BLANKET_INVALID = [
+    # Meant for a line-length check, but it would hide a future PC301 here too.
+    Invalid(f"{_HEADER}{_LIMITED}  # noqa  # expect: PC902\n"),
     Invalid(
         f"{_HEADER}{_UNLIMITED}  # promptcop: ignore  # expect: PC902\n",
         fixed=f"{_HEADER}{_UNLIMITED}  # promptcop: ignore[PC301]  # expect: PC902\n",
@@ -253,13 +257,26 @@ def _finding(code: str, message: str, comment: _Comment, fix: Fix | None) -> Fin
 
 
 def _check_directive(
-    comment: _Comment, enabled: frozenset[str], known: frozenset[str]
+    comment: _Comment,
+    enabled: frozenset[str],
+    known: frozenset[str],
+    on_call: Callable[[int], bool],
 ) -> Iterator[Finding]:
     directive = comment.directive
     used = sorted(directive.used)
     if directive.codes is None:
         if directive.kind == "noqa" and not used:
-            return  # another tool's bare noqa
+            # Another tool's bare noqa, unless it sits on an LLM call: there it
+            # would hide every future promptcop finding on that call too.
+            if BLANKET in enabled and on_call(directive.line):
+                yield _finding(
+                    BLANKET,
+                    "bare `# noqa` on an LLM call also silences every promptcop rule here; "
+                    "name the codes it is meant for (e.g. `# noqa: E501`)",
+                    comment,
+                    None,
+                )
+            return
         if not used:
             if UNUSED in enabled:
                 fix = Fix("Remove the unused suppression", "safe", (comment.removal(),))
@@ -323,6 +340,7 @@ def check_file(
     *,
     enabled: frozenset[str],
     known: frozenset[str],
+    settings: Settings | None = None,
 ) -> list[Finding]:
     """PC901/PC902 findings for one linted file.
 
@@ -339,12 +357,44 @@ def check_file(
     )
     if not directives:
         return []
-    lines = source.splitlines()
+    # tokenize numbers lines by "\n" only; "\r" stays at the end of a CRLF line.
+    lines = source.split("\n")
+    calls: frozenset[int] | None = None
+
+    def on_call(line: int) -> bool:
+        nonlocal calls
+        if calls is None:  # parsed only for a bare noqa that silenced nothing
+            calls = call_lines(path, source, settings or Settings())
+        return line in calls
+
     findings: list[Finding] = []
     for directive in directives:
         line_text = lines[directive.line - 1] if directive.line <= len(lines) else ""
-        findings.extend(_check_directive(_Comment(path, line_text, directive), enabled, known))
+        comment = _Comment(path, line_text, directive)
+        findings.extend(_check_directive(comment, enabled, known, on_call))
     return findings
+
+
+def call_lines(path: str, source: str, settings: Settings) -> frozenset[int]:
+    """Every line spanned by an LLM request call in ``source`` (empty if it cannot be analysed)."""
+    from promptcop.linter.parse import ParseError, parse_source
+    from promptcop.linter.project import ModuleInfo, module_name_for
+    from promptcop.linter.sites import find_requests
+    from promptcop.linter.values import Resolver
+
+    try:
+        parsed = parse_source(path, source)
+        name, is_package = module_name_for(path)
+        requests = find_requests(Resolver(ModuleInfo(parsed, name, is_package), settings))
+        lines: set[int] = set()
+        for request in requests:
+            loc = parsed.location(request.site.call)
+            lines.update(range(loc.line, loc.end_line + 1))
+    except (ParseError, RecursionError):
+        return frozenset()
+    except Exception:  # the analysis' own bug must not cost the user this report's run
+        return frozenset()
+    return frozenset(lines)
 
 
 def hygiene_findings(
@@ -354,6 +404,7 @@ def hygiene_findings(
     codes: frozenset[str],
     known: frozenset[str],
     ignored_for: Callable[[str], frozenset[str]] = lambda _path: frozenset(),
+    settings: Settings | None = None,
 ) -> list[Finding]:
     """PC901/PC902 over every linted file (``texts``: path -> source)."""
     if not codes & META_CODES:
@@ -364,7 +415,11 @@ def hygiene_findings(
         enabled = frozenset(
             c for c in codes if not any(sel == "ALL" or c.startswith(sel) for sel in ignored)
         )
-        out.extend(check_file(path, source, tables.get(path), enabled=enabled, known=known))
+        out.extend(
+            check_file(
+                path, source, tables.get(path), enabled=enabled, known=known, settings=settings
+            )
+        )
     return out
 
 
@@ -389,5 +444,10 @@ def run_stage(
         return settings.ignored_for(relative.get(path, path))
 
     return hygiene_findings(
-        texts, tables, codes=codes, known=known | META_CODES, ignored_for=ignored_for
+        texts,
+        tables,
+        codes=codes,
+        known=known | META_CODES,
+        ignored_for=ignored_for,
+        settings=settings,
     )
