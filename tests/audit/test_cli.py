@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -157,3 +158,27 @@ def test_installed_console_script_and_stable_family_ids() -> None:
         reports.append(json.loads(done.stdout))
     assert reports[0]["requests"] == 44 and len(reports[0]["skipped_lines"]) == 2
     assert [f["id"] for f in reports[0]["families"]] == [f["id"] for f in reports[1]["families"]]
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from promptcop.audit import command
+
+    log = tmp_path / "big.jsonl"
+    log.write_bytes(b"x" * 4096)
+    monkeypatch.setattr(command, "_PROGRESS_MIN_BYTES", 1024)
+    monkeypatch.setattr(command, "_PROGRESS_STEP", 1024)
+    tty = _Tty()
+    monkeypatch.setattr(command.sys, "stderr", tty)
+    with command._progress([str(log)]) as advance:
+        assert advance is not None
+        for _ in range(4):
+            advance(1024)
+    assert "reading logs" in tty.getvalue() and "100%" in tty.getvalue()
+    monkeypatch.setattr(command.sys, "stderr", io.StringIO())  # not a terminal
+    with command._progress([str(log)]) as advance:
+        assert advance is None
