@@ -98,7 +98,11 @@ class _FileLinter:
         )
         allowed = Counter(self.hygiene)
         for finding in hygiene_findings(
-            {self.path: text}, tables, codes=self.codes, known=runner.available_codes() | META_CODES
+            {self.path: text},
+            tables,
+            codes=self.codes,
+            known=runner.available_codes() | META_CODES,
+            settings=self.options.settings,
         ):
             key = (finding.code, finding.snippet)
             if allowed[key] > 0:
