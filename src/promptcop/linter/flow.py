@@ -257,7 +257,8 @@ class ModuleIndex:
         """The loop waits on a person or a socket (``input()``, ``websocket.receive``)."""
         node = loop.node
         if isinstance(node, cst.For) and node.asynchronous is not None:
-            it = dotted(node.iter) or ""
+            source = node.iter
+            it = call_name(source) if isinstance(source, cst.Call) else dotted(source) or ""
             if any(w in it.lower() for w in ("websocket", "socket", "ws", "stream")):
                 return True
         return any(
@@ -314,13 +315,15 @@ def _looks_like_handler(index: ModuleIndex, func: cst.FunctionDef) -> bool:
         bases = [dotted(b.value) or "" for b in cls.bases]
         if any(last_part(b).endswith(_HANDLER_BASES) for b in bases):
             return True
-    params = func.params.params
-    return any(
-        p.name.value in ("request", "req")
-        and p.annotation is not None
-        and "Request" in (dotted(p.annotation.annotation) or "")
-        for p in params
-    )
+    # Django function views take the request first; class-based views after ``self``.
+    params = list(func.params.params)
+    if cls is not None and params:
+        params = params[1:]
+    first = params[0] if params else None
+    if first is None or first.name.value not in ("request", "req"):
+        return False
+    note = dotted(first.annotation.annotation) if first.annotation is not None else None
+    return note is None or "Request" in note
 
 
 def has_exit(node: cst.For | cst.While) -> bool:

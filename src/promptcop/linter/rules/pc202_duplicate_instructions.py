@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.model import Finding, Location, Severity
+from promptcop.linter.model import Finding, Location, Related, Severity
 from promptcop.linter.request import Lit, Part, Value, atoms
 
 CODE = "PC202"
@@ -177,12 +177,17 @@ def _prompts(ctx: RuleContext) -> Iterator[list[Part]]:
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for parts in _prompts(ctx):
-        yield from _check_value([p.value for p in parts], ctx)
+        fallback = next((p.node for p in parts if p.node is not None), None)
+        yield from _check_value([p.value for p in parts], ctx, fallback)
     for literal in ctx.prompt_literals:
-        yield from _check_value([ctx.resolve(literal.node)], ctx)
+        yield from _check_value([ctx.resolve(literal.node)], ctx, literal.node)
 
 
-def _check_value(values: list[Value], ctx: RuleContext) -> Iterator[Finding]:
+def _check_value(
+    values: list[Value], ctx: RuleContext, fallback: cst.CSTNode | None
+) -> Iterator[Finding]:
+    """Duplicates in the known text of one prompt. ``fallback`` is the expression of this
+    file that brings the prompt in, for copies written in another module."""
     # Only known text is compared; a dynamic piece joins its neighbours with a break.
     text, spans = "", []
     for atom in (a for v in values for a in atoms(v)):
@@ -193,25 +198,31 @@ def _check_value(values: list[Value], ctx: RuleContext) -> Iterator[Finding]:
             text += "\n"
     for offset, first, unit in duplicates(text):
         owner = _owner(spans, offset)
-        if owner is None or owner[1].origin is None or owner[1].origin.module is not ctx.parsed:
+        origin = owner[1].origin if owner is not None else None
+        if owner is None or origin is None:
             continue
         start, lit = owner
         if _owner(spans, first) is owner and not lit.literal:
             continue  # one piece of text repeated on purpose ("..." * 3), not a copy-paste
-        node = lit.origin.node if lit.origin is not None else None
-        if node is None:
-            continue
-        finding = ctx.finding(
-            code=CODE,
-            name=NAME,
-            severity=SEVERITY,
-            message=(
-                f'"{unit[:60]}" appears earlier in the same prompt: the copy costs its '
-                "tokens on every request; keep one"
-            ),
-            node=node,
+        message = (
+            f'"{unit[:60]}" appears earlier in the same prompt: the copy costs its '
+            "tokens on every request; keep one"
         )
-        yield _narrow(finding, ctx, node, lit, text[start:offset])
+        if origin.module is ctx.parsed:
+            finding = ctx.finding(
+                code=CODE, name=NAME, severity=SEVERITY, message=message, node=origin.node
+            )
+            yield _narrow(finding, ctx, origin.node, lit, text[start:offset])
+        elif fallback is not None:
+            where = Related(ctx.location(origin.node, origin.module), "the repeated text")
+            yield ctx.finding(
+                code=CODE,
+                name=NAME,
+                severity=SEVERITY,
+                message=message,
+                node=fallback,
+                related=(where,),
+            )
 
 
 def _owner(spans: list[tuple[int, Lit]], offset: int) -> tuple[int, Lit] | None:

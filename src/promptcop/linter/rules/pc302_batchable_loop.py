@@ -125,6 +125,16 @@ def run(docs: list[str]):
         client.messages.create(model="claude-sonnet-4-6", max_tokens=100,
                                messages=[{"role": "user", "content": d}])
 """,
+    # a Django view: the user waits for the page
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def tag_items(request):
+    return [client.messages.create(model="claude-haiku-4-5", max_tokens=20,
+                                   messages=[{"role": "user", "content": item}])
+            for item in request.POST.getlist("items")]
+""",
     # a refine chain: each call reads the previous answer
     """
 from openai import OpenAI
@@ -186,6 +196,15 @@ class Summariser:
     def all(self, docs: list[str]):
         with ThreadPoolExecutor(8) as pool:
             return list(pool.map(self.one, docs))  # expect: PC302
+""",
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def summarise_all(docs: list[str]):
+    return list(map(lambda d: client.messages.create(  # expect: PC302
+        model="claude-haiku-4-5", max_tokens=100,
+        messages=[{"role": "user", "content": d}]), docs))
 """,
 ]
 
