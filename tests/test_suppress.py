@@ -101,3 +101,9 @@ def test_unparsable_source_has_no_directives() -> None:
     # tokenize reads comments up to the point where the file stops making sense
     assert [d.line for d in parse_directives("x = (  # noqa\n")] == [1]
     assert Suppressions.from_source("x = '''\n# noqa\n").directives == []
+
+
+def test_quoted_syntax_in_prose_is_not_a_directive() -> None:
+    source = "# Write `# noqa: PC101` or `# promptcop: ignore` on the line.\nx = 1\n"
+    assert parse_directives(source) == []
+    assert [d.kind for d in parse_directives("x = 1  # type: ignore  # noqa: PC101\n")] == ["noqa"]

@@ -21,13 +21,15 @@ from dataclasses import dataclass, field
 
 from promptcop.linter.model import Finding
 
-# `# promptcop: ignore`, `# promptcop: ignore[PC101, PC102]`, `# promptcop:ignore[PC1]`
+# A directive's "#" opens the comment or follows whitespace (a second comment
+# part), so prose that quotes the syntax in backticks is not a directive.
+# Forms: "promptcop: ignore", "promptcop: ignore[PC101, PC102]", "promptcop:ignore[PC1]".
 _PROMPTCOP = re.compile(
-    r"#\s*promptcop\s*:\s*ignore(?![\w-])(?:\s*\[(?P<codes>[^\]]*)\])?", re.IGNORECASE
+    r"(?:^|(?<=\s))#\s*promptcop\s*:\s*ignore(?![\w-])(?:\s*\[(?P<codes>[^\]]*)\])?", re.IGNORECASE
 )
-# flake8/ruff style: `# noqa`, `# noqa: PC101,PC102`, `# NOQA:PC101 E501`
+# flake8/ruff style: "noqa", "noqa: PC101,PC102", "NOQA:PC101 E501".
 _NOQA = re.compile(
-    r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+    r"(?:^|(?<=\s))#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
 _CODE = re.compile(r"[A-Z]+[0-9]*")
 
@@ -80,7 +82,7 @@ def parse_directives(source: str) -> list[Directive]:
 
 
 def _parse_comment(comment: str, line: int, column: int) -> Directive | None:
-    # A comment can hold several `#` parts: `# type: ignore  # noqa: PC101`.
+    # A comment can hold several parts, e.g. a type-checker's ignore, then ours.
     match = _PROMPTCOP.search(comment)
     if match is not None:
         codes = match.group("codes")
