@@ -10,13 +10,17 @@ runs measure the same bytes:
 - tool_schemas: seeded synthetic tool definitions, serialised as the
   Anthropic API shows them (JSON of name, description, input_schema);
 - tool_output: seeded synthetic shell/test/log output, as agents feed back;
-- non_english: ``token_samples.NON_ENGLISH`` (written for this bench; 19 languages).
+- non_english: ``token_samples.NON_ENGLISH`` (written for this bench; 19 languages);
+- ui_translations: translated messages of this machine's gettext catalogs
+  (/usr/share/locale/<lang>/LC_MESSAGES/{glib20,PackageKit,Linux-PAM}.mo) in 28
+  languages; the kind is left out when the catalogs are not installed.
 
 ``python bench/token_corpus.py`` prints the size of each kind.
 """
 
 from __future__ import annotations
 
+import gettext
 import importlib.util
 import json
 import random
@@ -232,9 +236,33 @@ def non_english() -> list[str]:
     return docs
 
 
+_UI_LANGUAGES = (
+    "de", "fr", "es", "pt_BR", "it", "nl", "pl", "ru", "uk", "tr", "cs", "sv", "fi", "hu",
+    "ro", "zh_CN", "zh_TW", "ja", "ko", "ar", "he", "hi", "el", "th", "vi", "fa", "bn", "ta",
+)  # fmt: skip
+_UI_DOMAINS = ("glib20", "PackageKit", "Linux-PAM")
+_UI_CHARS_PER_LANGUAGE = 12_000
+
+
+def ui_translations(root: Path = Path("/usr/share/locale")) -> list[str]:
+    docs: list[str] = []
+    for lang in _UI_LANGUAGES:
+        texts: list[str] = []
+        for domain in _UI_DOMAINS:
+            path = root / lang / "LC_MESSAGES" / f"{domain}.mo"
+            try:
+                with path.open("rb") as fh:
+                    catalog = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+            except (OSError, UnicodeDecodeError):
+                continue
+            texts.extend(v for k, v in sorted(catalog.items(), key=str) if k and v)
+        docs.extend(_chunks("\n".join(texts)[:_UI_CHARS_PER_LANGUAGE]))
+    return docs
+
+
 def build_corpus() -> dict[str, list[str]]:
-    """Kind -> documents. Deterministic for a given Python installation."""
-    return {
+    """Kind -> documents (empty kinds left out). Deterministic for a given machine."""
+    corpus = {
         "prose": prose(),
         "code_python": code_python(),
         "code_c": code_c(),
@@ -242,7 +270,9 @@ def build_corpus() -> dict[str, list[str]]:
         "tool_schemas": tool_schemas(),
         "tool_output": tool_output(),
         "non_english": non_english(),
+        "ui_translations": ui_translations(),
     }
+    return {kind: docs for kind, docs in corpus.items() if docs}
 
 
 if __name__ == "__main__":
