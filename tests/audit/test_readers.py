@@ -98,3 +98,18 @@ def test_time_and_tag_are_read() -> None:
     assert call.time is not None and call.time.isoformat() == "2026-11-20T09:00:00+00:00"
     bad = parse_line(json.dumps(anthropic("claude-haiku-4-5", time="yesterday")))
     assert isinstance(bad, Skipped) and "ISO 8601" in bad.reason
+
+
+def test_gzip_logs_are_read_and_a_truncated_archive_is_reported(tmp_path: Path) -> None:
+    import gzip
+
+    body = b"\n".join(
+        json.dumps(chat("gpt-4o", prompt=10, completion=1)).encode() for _ in range(3)
+    )
+    good = tmp_path / "log.jsonl.gz"
+    good.write_bytes(gzip.compress(body))
+    assert [c.line for c in read_log(str(good)) if isinstance(c, Call)] == [1, 2, 3]
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(body * 50)[:-40])
+    items = list(read_log(str(cut)))
+    assert isinstance(items[-1], Skipped) and "gzip" in items[-1].reason

@@ -349,3 +349,15 @@ def test_real_async_openai_sdk_through_a_mock_transport(tmp_path: Path) -> None:
     assert completion.choices[0].message.content == "4"
     (call,) = _calls(log)
     assert (call.usage.uncached, call.usage.read, call.usage.output) == (220, 1280, 2)
+
+
+def test_with_options_copies_are_recorded_too(tmp_path: Path) -> None:
+    log = tmp_path / "calls.jsonl"
+    fake = _fake_anthropic()
+    fake.with_options = lambda **kw: fake  # the SDK returns a configured copy
+    client = record(fake, log, tag="copy")
+    result = client.with_options(timeout=5).messages.create(
+        model="claude-sonnet-4-5", max_tokens=5, messages=MESSAGES
+    )
+    assert result is fake.messages.result
+    assert [c.tag for c in _calls(log)] == ["copy"]

@@ -16,10 +16,11 @@ stops the run. Opening a file that cannot be read raises ``OSError``.
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, BinaryIO
 
 from promptcop.audit.model import Api, Call, Part, Provider, Section, Skipped, Usage
 
@@ -40,14 +41,38 @@ class _Unusable(Exception):
 
 
 def read_log(path: str, progress: Callable[[int], None] | None = None) -> Iterator[Call | Skipped]:
-    """Every line of ``path`` as a Call or a Skipped; ``progress`` gets bytes consumed."""
+    """Every line of ``path`` as a Call or a Skipped; ``progress`` gets file bytes consumed.
+
+    A ``.gz`` file is decompressed on the fly (progress then counts compressed bytes).
+    """
     with open(path, "rb") as fh:
+        if path.endswith(".gz"):
+            yield from _read_gzip(fh, path, progress)
+            return
         for lineno, raw in enumerate(fh, 1):
             if progress is not None:
                 progress(len(raw))
             if not raw.strip():
                 continue
             yield parse_line(raw, path, lineno)
+
+
+def _read_gzip(
+    fh: BinaryIO, path: str, progress: Callable[[int], None] | None
+) -> Iterator[Call | Skipped]:
+    seen = 0
+    try:
+        with gzip.GzipFile(fileobj=fh) as lines:
+            for lineno, raw in enumerate(lines, 1):
+                if progress is not None:
+                    now = fh.tell()
+                    progress(now - seen)
+                    seen = now
+                if raw.strip():
+                    yield parse_line(raw, path, lineno)
+    except (OSError, EOFError) as exc:
+        # A truncated or corrupt archive ends the file, never the run.
+        yield Skipped(path, 0, f"gzip data unreadable ({_short(exc)})")
 
 
 def parse_line(raw: bytes | str, path: str = "<log>", lineno: int = 1) -> Call | Skipped:

@@ -5,8 +5,9 @@
 
 The wrapper is a thin proxy: it intercepts ``messages.create``,
 ``beta.messages.create`` (Anthropic), ``chat.completions.create`` and
-``responses.create`` (OpenAI), sync or async, and hands everything else to the
-real client untouched. A call always behaves as without the wrapper: same
+``responses.create`` (OpenAI), and their ``parse`` variants, sync or async,
+follows ``with_options(...)`` copies, and hands everything else to the real
+client untouched. A call always behaves as without the wrapper: same
 return value, same exceptions, and a log that cannot be written only costs a
 single ``RuntimeWarning`` (the call itself still succeeds).
 
@@ -44,9 +45,16 @@ T = TypeVar("T")
 _RECORDED: dict[tuple[str, ...], str] = {
     ("messages", "create"): "messages",
     ("beta", "messages", "create"): "messages",
+    ("messages", "parse"): "messages",
+    ("beta", "messages", "parse"): "messages",
     ("chat", "completions", "create"): "chat.completions",
+    ("chat", "completions", "parse"): "chat.completions",
+    ("beta", "chat", "completions", "parse"): "chat.completions",
     ("responses", "create"): "responses",
+    ("responses", "parse"): "responses",
 }
+# Client methods that return a configured copy of the client: the copy is recorded too.
+_COPIES = frozenset({"with_options", "copy"})
 _ON_THE_WAY = {path[:i] for path in _RECORDED for i in range(1, len(path))}
 
 # Request fields that decide what a call costs and what it caches.
@@ -134,6 +142,8 @@ class _Proxy:
         api = _RECORDED.get(path)
         if api is not None and callable(value):
             return self._recorder.wrap(value, api)
+        if not self._path and name in _COPIES and callable(value):
+            return self._recorder.wrap_copy(value)
         if path in _ON_THE_WAY:
             return _Proxy(value, path, self._recorder)
         return value
@@ -169,6 +179,13 @@ class _Recorder:
         self.hash_text = hash_text
         self._lock = _lock_for(os.path.abspath(path))
         self._warned = False
+
+    def wrap_copy(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def copied(*args: Any, **kwargs: Any) -> Any:
+            return _Proxy(method(*args, **kwargs), (), self)
+
+        return copied
 
     def wrap(self, method: Callable[..., Any], api: str) -> Callable[..., Any]:
         @functools.wraps(method)
