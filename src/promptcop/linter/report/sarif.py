@@ -99,9 +99,8 @@ def _first_paragraph(doc: str) -> str:
 
 
 def _family(code: str) -> str:
-    return {"PC1": "prompt-cache", "PC2": "token-bloat", "PC3": "call-site"}.get(
-        code[:3], "promptcop"
-    )
+    families = {"PC1": "prompt-cache", "PC2": "token-bloat", "PC3": "call-site"}
+    return families.get(code[:3], "suppression" if code.startswith("PC9") else "other")
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
