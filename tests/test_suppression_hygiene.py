@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from promptcop.cli import main
 from promptcop.linter.fix import apply_fixes
 from promptcop.linter.model import Finding, Location
 from promptcop.linter.rules import expected_lines
@@ -189,3 +193,51 @@ def test_bare_noqa_on_an_llm_call_is_blanket_even_when_unused() -> None:
 
 def test_bare_noqa_in_unparsable_text_is_left_alone() -> None:
     assert hygiene("client.messages.create(  # noqa\n")[0] == []
+
+
+# --- through the CLI with the real engine -------------------------------------------
+
+CALL_WITH_LIMIT = (
+    "import anthropic\n\nclient = anthropic.Anthropic()\n"
+    'client.messages.create(model="claude-sonnet-4-5", max_tokens=64, messages=[])'
+    "  # noqa: PC301\n"
+)
+
+
+def _codes(args: list[str], root: Path) -> list[str]:
+    result = CliRunner().invoke(main, ["check", "--format", "json", *args, str(root / "app.py")])
+    assert result.exit_code in (0, 1), result.output
+    return [f["code"] for f in json.loads(result.stdout)["findings"]]
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "app.py").write_text(CALL_WITH_LIMIT)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_cli_reports_unused_suppression(app: Path) -> None:
+    assert _codes([], app) == [UNUSED]
+
+
+@pytest.mark.parametrize(
+    "args", [["--ignore", "PC901"], ["--ignore", "PC9"], ["--select", "PC301"], ["--select", "PC1"]]
+)
+def test_cli_selection_switches_the_stage_off(app: Path, args: list[str]) -> None:
+    assert _codes(args, app) == []
+
+
+def test_cli_per_file_ignores_apply(app: Path) -> None:
+    (app / "pyproject.toml").write_text(
+        '[project]\nname = \'x\'\n[tool.promptcop.per-file-ignores]\n"app.py" = ["PC901"]\n'
+    )
+    assert _codes([], app) == []
+
+
+def test_cli_explain_and_rules_know_the_meta_rules(app: Path) -> None:
+    explained = CliRunner().invoke(main, ["explain", "PC901"])
+    assert explained.exit_code == 0 and "## Why is this bad?" in explained.output
+    listed = CliRunner().invoke(main, ["rules"])
+    assert "blanket-suppression" in listed.output
