@@ -9,7 +9,7 @@ import libcst as cst
 from promptcop.linter.context import RuleContext
 from promptcop.linter.flow import ModuleIndex, history_name, index_of, names_in
 from promptcop.linter.model import Finding, Severity
-from promptcop.linter.request import Request
+from promptcop.linter.request import Request, Text
 
 CODE = "PC105"
 NAME = "model-switch"
@@ -106,6 +106,19 @@ class Escalator:
             if reply.stop_reason == "end_turn":
                 return reply
 """,
+    """
+from openai import OpenAI
+client = OpenAI()
+
+def ask(messages: list, model: str = "gpt-4.1-mini"):
+    return client.chat.completions.create(model=model, max_tokens=300, messages=messages)
+
+def solve(problem: str):
+    messages = [{"role": "user", "content": problem}]
+    draft = ask(messages)
+    messages.append({"role": "assistant", "content": draft.choices[0].message.content})
+    return ask(messages, model="o3")  # expect: PC105
+""",
 ]
 
 
@@ -128,6 +141,73 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         loop = _model_loop(index, request)
         if loop is not None and not _built_inside(index, loop, conversation):
             yield _finding(ctx, request, conversation, "to a different model on each iteration")
+    yield from _through_helpers(ctx, index)
+
+
+def _through_helpers(ctx: RuleContext, index: ModuleIndex) -> Iterator[Finding]:
+    """``ask(messages, "model-a")`` then ``ask(messages, "model-b")``, where ``ask`` sends
+    its parameters as ``messages=`` and ``model=``: the same switch, one call away."""
+    for request in ctx.requests:
+        func = index.enclosing_def(request.call)
+        conv, model = (
+            request.argument("messages") or request.argument("input"),
+            request.argument("model"),
+        )
+        if func is None or conv is None or model is None:
+            continue
+        conv_param, model_param = _param(func, conv.node), _param(func, model.node)
+        if conv_param is None or (model_param is None and request.model_name is None):
+            continue
+        seen: dict[tuple[int, str], tuple[cst.Call, str]] = {}
+        for use in index.uses_of(func):
+            if not isinstance(use, cst.Call):
+                continue
+            sent = history_name(_bound(func, use, conv_param))
+            name = _model_of(ctx, func, use, model_param) or request.model_name
+            if sent is None or name is None:
+                continue
+            key = (id(index.enclosing_def(use)), sent)
+            before = seen.get(key)
+            seen[key] = (use, name)
+            if before is not None and before[1] != name:
+                how = f"through {func.name.value}() to {before[1]}, then to {name}"
+                yield _finding(ctx, request, sent, how, node=use)
+
+
+def _param(func: cst.FunctionDef, node: cst.BaseExpression | None) -> str | None:
+    """The parameter of ``func`` that ``node`` reads directly, if any."""
+    if isinstance(node, cst.Name):
+        names = [p.name.value for p in (*func.params.params, *func.params.kwonly_params)]
+        return node.value if node.value in names else None
+    return None
+
+
+def _bound(func: cst.FunctionDef, call: cst.Call, param: str) -> cst.BaseExpression | None:
+    """The argument expression ``call`` passes for ``param`` of ``func``."""
+    positional = [p.name.value for p in func.params.params]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+        positional = positional[1:]
+    for i, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+        if arg.keyword is None and not arg.star and i < len(positional) and positional[i] == param:
+            return arg.value
+    return None
+
+
+def _model_of(
+    ctx: RuleContext, func: cst.FunctionDef, call: cst.Call, param: str | None
+) -> str | None:
+    if param is None:
+        return None
+    expr = _bound(func, call, param)
+    if expr is None:  # not passed: the parameter's default, if it has one
+        params = (*func.params.params, *func.params.kwonly_params)
+        expr = next((p.default for p in params if p.name.value == param), None)
+        if expr is None:
+            return None
+    value = ctx.resolve(expr, call)
+    return value.static_text if isinstance(value, Text) else None
 
 
 def _same_conversation(
@@ -144,7 +224,9 @@ def _conversation(request: Request) -> str | None:
     return history_name(arg.node) if arg is not None else None
 
 
-def _finding(ctx: RuleContext, request: Request, name: str, how: str) -> Finding:
+def _finding(
+    ctx: RuleContext, request: Request, name: str, how: str, node: cst.CSTNode | None = None
+) -> Finding:
     return ctx.finding(
         code=CODE,
         name=NAME,
@@ -154,7 +236,7 @@ def _finding(ctx: RuleContext, request: Request, name: str, how: str) -> Finding
             "conversation is written again at 1.25x instead of read at 0.1x; keep one "
             "conversation on one model"
         ),
-        node=request.call,
+        node=node or request.call,
         site=request.site,
     )
 
