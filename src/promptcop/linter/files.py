@@ -261,38 +261,20 @@ _RESOURCE_BEFORE = re.compile(
     rb"(?:\.\s*(?:with_raw_response|with_streaming_response)\s*)?\Z"
 )
 _COMPLETION_CALL = re.compile(rb"completion[ \t]*\(")
-_REQUEST_SHAPE = (
-    # a call, or a bound-method alias at the end of a line (`send = c.messages.create`)
-    rb"(?<![\w])(?:(?:messages|completions|responses|batches)\s*\.\s*"
-    rb"(?:(?:with_raw_response|with_streaming_response)\s*\.\s*)?"
-    rb"(?:create|stream|parse|count_tokens)|batches\s*\.\s*retrieve)\b"
-    rb"(?=[ \t]*(?:\(|\\?\r?\n|;|#|\Z))"
-    # a bound method passed on (`to_thread(client.messages.create, ...)`): only on
-    # an attribute chain, since the SDKs wrap their own bare `messages.create,`
-    rb"|(?<=\.)(?:messages|completions|responses|batches)\s*\.\s*"
-    rb"(?:create|stream|parse|count_tokens)\b(?=[ \t]*[,)])"
-    rb"|(?<![\w.])a?completion[ \t]*\(|\blitellm\s*\.\s*a?completion\b"
-)
-# Strings and comments, consumed whole, so the `hit` group can only match code.
-_STRINGS_AND_COMMENTS = (
+# Strings and comments: a candidate inside one of these spans is not code.
+_STRINGS_AND_COMMENTS = re.compile(
     rb"#[^\n]*"
     rb'|"""(?:[^"\\]|\\.|"(?!""))*(?:"""|\Z)'
     rb"|'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)"
     rb'|"(?:[^"\\\n]|\\.)*["\n]?'
-    rb"|'(?:[^'\\\n]|\\.)*['\n]?"
-)
-_REQUEST_IN_CODE = re.compile(
-    _STRINGS_AND_COMMENTS + rb"|(?P<hit>" + _REQUEST_SHAPE + rb")", re.DOTALL
+    rb"|'(?:[^'\\\n]|\\.)*['\n]?",
+    re.DOTALL,
 )
 # PC201: a string literal assigned to a name with PROMPT/SYSTEM/INSTRUCTION in
 # it; matched on the lower-cased text.
-_PROMPT_ASSIGN = (
+_PROMPT_ASSIGN = re.compile(
     rb"(?:prompt|system|instruction)[\w.]*[ \t]*(?::[^=\n]*)?=[ \t]*"
     rb"(?P<open>\(\s*)?(?P<call>[\w.]+\(\s*)?[rubf]{0,2}['\"]"
-)
-_PROMPT_ANYWHERE = re.compile(_PROMPT_ASSIGN)
-_PROMPT_IN_CODE = re.compile(
-    _STRINGS_AND_COMMENTS + rb"|(?P<hit>" + _PROMPT_ASSIGN + rb")", re.DOTALL
 )
 # A one-line literal with no escapes, no run of spaces and no trailing space:
 # PC201 has nothing to find in it.
@@ -300,31 +282,60 @@ _TIGHT_LITERAL = re.compile(rb"""(['"])(?:(?!\1)[^\\\n ]| (?! ))*(?<! )\1[ \t]*"
 _STATEMENT_END = re.compile(rb"(?:#[^\n]*)?(?:\r?\n|\Z)")
 
 
-def _hits_in_code(pattern: re.Pattern[bytes], data: bytes) -> Iterator[re.Match[bytes]]:
-    for match in pattern.finditer(data):
-        if match.lastgroup == "hit":
-            yield match
+def _any_in_code(data: bytes, candidates: Sequence[int]) -> bool:
+    """Whether any candidate offset lies outside every string and comment of ``data``.
+
+    One pass over the string and comment tokens, stopping at the first
+    candidate found in code; only files with a candidate get here.
+    """
+    pending = sorted(candidates)
+    index = 0
+    for token in _STRINGS_AND_COMMENTS.finditer(data):
+        if index < len(pending) and pending[index] < token.start():
+            return True
+        while index < len(pending) and pending[index] < token.end():
+            index += 1
+        if index == len(pending):
+            return False
+    return index < len(pending)
 
 
-def _may_hold_request(data: bytes) -> bool:
+def _is_word_byte(byte: int) -> bool:
+    return byte == 0x5F or 0x30 <= byte <= 0x39 or 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A
+
+
+def _request_candidates(data: bytes) -> list[int]:
+    found: list[int] = []
     for tail in _METHOD_TAIL.finditer(data):
         start = tail.start()
         resource = _RESOURCE_BEFORE.search(data, max(0, start - 64), start)
-        if resource is not None and (
-            tail.group(1) != b"retrieve" or resource.group(1) == b"batches"
-        ):
-            break
-    else:
-        if _COMPLETION_CALL.search(data) is None and b"litellm" not in data:
-            return False
-    return next(_hits_in_code(_REQUEST_IN_CODE, data), None) is not None
+        if resource is None or (tail.group(1) == b"retrieve" and resource.group(1) != b"batches"):
+            continue
+        # A bound method passed on (`to_thread(client.messages.create, ...)`)
+        # counts only on an attribute chain: the SDKs wrap their own bare
+        # `messages.create,` in every resource module.
+        passed_on = data[tail.end() : tail.end() + 64].lstrip(b" \t")[:1] in (b",", b")")
+        on_chain = resource.start() > 0 and data[resource.start() - 1] == 0x2E
+        if on_chain or not passed_on:
+            found.append(resource.start())
+    for call in _COMPLETION_CALL.finditer(data):
+        # litellm's `completion(`/`acompletion(`/`litellm.completion(`, not `_completion(`
+        begin = call.start() - 1 if data[call.start() - 1 : call.start()] == b"a" else call.start()
+        if begin == 0 or not _is_word_byte(data[begin - 1]):
+            found.append(begin)
+    return found
+
+
+def _may_hold_request(data: bytes) -> bool:
+    candidates = _request_candidates(data)
+    return bool(candidates) and _any_in_code(data, candidates)
 
 
 def _assigned(low: bytes, match: re.Match[bytes]) -> bool:
     """Whether the prompt-like name is an assignment target (`X = `, `self.x: str = `)."""
     line_start = low.rfind(b"\n", 0, match.start()) + 1
     i = match.start()
-    while i > line_start and (low[i - 1 : i].isalnum() or low[i - 1] in b"_."):
+    while i > line_start and (_is_word_byte(low[i - 1]) or low[i - 1] == 0x2E):
         i -= 1
     return not low[line_start:i].strip()
 
@@ -347,12 +358,12 @@ def _may_hold_prompt_constant(data: bytes) -> bool:
     low = data.lower()
     if not (b"prompt" in low or b"system" in low or b"instruction" in low):
         return False
-    if _PROMPT_ANYWHERE.search(low) is None:
-        return False
-    return any(
-        _assigned(low, m) and _may_waste_whitespace(low, m)
-        for m in _hits_in_code(_PROMPT_IN_CODE, low)
-    )
+    candidates = [
+        m.start()
+        for m in _PROMPT_ASSIGN.finditer(low)
+        if _assigned(low, m) and _may_waste_whitespace(low, m)
+    ]
+    return bool(candidates) and _any_in_code(low, candidates)
 
 
 @functools.lru_cache(maxsize=16)
