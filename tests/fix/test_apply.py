@@ -165,3 +165,17 @@ def test_unified_diff_marks_missing_final_newline() -> None:
     diff = unified_diff("m.py", "a = 1", "a = 2")
     assert "\\ No newline at end of file" in diff
     assert diff.endswith("\n")
+
+
+def test_invalid_code_error_names_the_rule_that_broke_it() -> None:
+    def lint(text: str) -> Sequence[Finding]:
+        found = list(toy.lint(text))
+        if "bad" in text:
+            start = text.index("bad")
+            found.append(toy.finding(text, start, start + 3, "bad(", code="PC555"))
+        return found
+
+    result = fix_text("mod.py", "x = old_a\ny = bad\n", lint, unsafe=False)
+    assert result.error is not None
+    assert "fix for PC555 would produce invalid code" in result.error
+    assert result.fixed == "x = old_a\ny = bad\n"

@@ -291,7 +291,7 @@ def fix_text(
         passes += 1
         error = parse_error(candidate)
         if error is not None:
-            codes = ", ".join(sorted({f.code for f in fixable}))
+            codes = ", ".join(_culprits(current, [fixable[i] for i in applied], newline))
             return failed(
                 f"fix for {codes} would produce invalid code ({error}); file left unchanged"
             )
@@ -312,6 +312,18 @@ def fix_text(
         passes,
         tuple(sorted(fixed_codes)),
     )
+
+
+def _culprits(text: str, findings: Sequence[Finding], newline: str) -> list[str]:
+    """The codes whose fix alone breaks ``text`` (all of them if only the mix does)."""
+    broken = set()
+    for finding in findings:
+        if finding.fix is None:
+            continue
+        alone, _ = apply_fixes(text, [finding.fix], newline=newline)
+        if parse_error(alone) is not None:
+            broken.add(finding.code)
+    return sorted(broken or {f.code for f in findings})
 
 
 # --- writing ---------------------------------------------------------------------
