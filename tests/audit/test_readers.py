@@ -25,13 +25,15 @@ def test_malformed_and_unknown_lines_are_skipped_with_line_numbers(tmp_path: Pat
             {"custom_id": "a", "result": {"type": "errored", "error": {}}},  # line 8
             chat("gpt-4.1", prompt=10, completion=1, cached=50),  # line 9: cached > prompt
             chat("gpt-4.1", prompt=10, completion=1),  # line 10
+            {"request": {}, "response": {"type": "error", "error": {"type": "overloaded"}}},
         ],
     )
     items = list(read_log(str(log)))
     skipped = {s.line: s.reason for s in items if isinstance(s, Skipped)}
     calls = [c.line for c in items if isinstance(c, Call)]
     assert calls == [1, 10]
-    assert sorted(skipped) == [2, 4, 5, 6, 7, 8, 9]
+    assert sorted(skipped) == [2, 4, 5, 6, 7, 8, 9, 11]
+    assert skipped[11] == "error response: not billed"
     assert skipped[2].startswith("malformed JSON")
     assert skipped[4] == "not a JSON object"
     assert skipped[5].startswith("unknown line shape")

@@ -134,10 +134,16 @@ def _parse_entry(obj: Mapping[str, Any], path: str, lineno: int) -> Call:
     )
 
 
+def _no_usage(response: Mapping[str, Any]) -> _Unusable:
+    if response.get("error") is not None or response.get("type") == "error":
+        return _Unusable("error response: not billed")
+    return _Unusable("response has no usage")
+
+
 def _detect_api(response: Mapping[str, Any]) -> Api:
     usage = response.get("usage")
     if not isinstance(usage, dict):
-        raise _Unusable("response has no usage")
+        raise _no_usage(response)
     kind = response.get("object")
     if kind == "chat.completion" or "prompt_tokens" in usage:
         return "chat.completions"
@@ -221,7 +227,7 @@ def _build(
 ) -> Call:
     usage = response.get("usage")
     if not isinstance(usage, dict):
-        raise _Unusable("response has no usage")
+        raise _no_usage(response)
     model = response.get("model") or request.get("model")
     if not isinstance(model, str) or not model:
         raise _Unusable("no model in response or request")

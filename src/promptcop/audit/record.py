@@ -227,8 +227,7 @@ class _Recorder:
             line = self._line(kwargs, result, api, started, latency)
             if line is None:
                 return
-            with self._lock, open(self.path, "a", encoding="utf-8") as fh:
-                fh.write(line)
+            self._append(line.encode("utf-8", "surrogatepass"))
         except Exception as exc:
             if not self._warned:
                 self._warned = True
@@ -237,6 +236,18 @@ class _Recorder:
                     RuntimeWarning,
                     stacklevel=4,
                 )
+
+    def _append(self, data: bytes) -> None:
+        # One O_APPEND write per line: threads hold the lock, and other processes
+        # appending to the same local file cannot interleave inside a line.
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
 
     def _line(
         self,
