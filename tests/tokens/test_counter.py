@@ -341,3 +341,16 @@ def test_replaced_message_is_recounted() -> None:
     history[3] = {"role": "assistant", "content": "short"}
     old = counter.message(_agent_history(30)[3])
     assert counter.request(history) == before - old + counter.message(history[3])
+
+
+def test_memo_keeps_no_reference_to_counted_content() -> None:
+    import sys
+
+    counter = TokenCounter("gpt-4o")
+    text = "a long tool output line\n" * 500 + "unique-4d1f"
+    before = sys.getrefcount(text)
+    counter.message({"role": "user", "content": text})
+    counter.text(text)
+    assert sys.getrefcount(text) == before
+    assert counter.message({"role": "user", "content": text}) > 500  # and it is a memo hit
+    assert counter.hits >= 1

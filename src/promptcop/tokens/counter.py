@@ -213,8 +213,8 @@ class TokenCounter:
         self.format: Format | None = format
         self.provider: Provider = facts.provider
         self._lock = threading.Lock()
-        self._memo: dict[Any, _Raw] = {}
-        self._text_memo: dict[str, float] = {}
+        self._memo: dict[int, _Raw] = {}
+        self._text_memo: dict[int, float] = {}
         self._snapshots: dict[int, _Snapshot] = {}
         self._parts: dict[str, tuple[Any, tuple[int, ...], _Raw]] = {}
         self.hits = 0
@@ -276,12 +276,13 @@ class TokenCounter:
     def _raw(self, text: str) -> float:
         if len(text) < 64:
             return self._raw_text(text)
-        hit = self._text_memo.get(text)
+        key = hash(text)  # cached on the str; keeps no reference to the text
+        hit = self._text_memo.get(key)
         if hit is None:
             hit = self._raw_text(text)
             if len(self._text_memo) >= _MEMO_LIMIT:
                 self._evict(self._text_memo)
-            self._text_memo[text] = hit
+            self._text_memo[key] = hit
         return hit
 
     @staticmethod
@@ -439,6 +440,11 @@ class TokenCounter:
     # ---- message walking -----------------------------------------------------------------
 
     def _memo_get(self, key: Any, value: Any, walk: Callable[[Any], _Raw]) -> _Raw:
+        # The memo keeps the 64-bit hash of the content key, not the key: a
+        # long-lived shared counter must not pin every message (and its base64
+        # images) it ever saw. A false hit needs a 64-bit collision (~1e-9 at
+        # the memo's size).
+        key = hash(key)
         memo = self._memo
         hit = memo.get(key)
         if hit is not None:
