@@ -25,6 +25,7 @@ from promptcop.config import ConfigError, Overrides, Settings, load_settings
 from promptcop.linter.adoption import AdoptionError, AdoptionOptions, Outcome, summary_lines
 from promptcop.linter.adoption import run as run_adoption
 from promptcop.linter.report import FORMATS, Report, RuleMeta, render
+from promptcop.linter.report.text import fix_hint
 from promptcop.linter.runner import REPORT_URL, CheckOptions, CheckResult
 
 EXIT_OK = 0
@@ -305,6 +306,9 @@ def check(
             text = "".join(text.splitlines(keepends=True)[:-1])
         elif output_format == "text":
             text += "".join(f"{line}\n" for line in summary_lines(outcome, adoption))
+            hint = None if fix else fix_hint(report)
+            if hint is not None:
+                text += f"{hint}\n"
         if output_format == "json" and fix:
             # An extra key only when fixing: the contract's keys stay as they are.
             document = json.loads(text)

@@ -53,7 +53,10 @@ def test_console_script_exit_codes_and_text(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stdout.startswith("bad.py:4:")
     assert " PC301 " in proc.stdout
-    assert proc.stdout.endswith("Found 1 finding in 2 files.\n")
+    lines = proc.stdout.splitlines()
+    assert lines[1] == "Found 1 finding in 2 files."
+    # PC301's fix (adding max_tokens) changes behaviour, so it is offered as unsafe
+    assert lines[2:] == ["1 fixable with `promptcop check --fix --unsafe-fixes`."]
     assert "\x1b[" not in proc.stdout  # a pipe is not a terminal
     proc = run("check", "--select", "NOPE", cwd=tmp_path)
     assert proc.returncode == 2

@@ -16,7 +16,7 @@ import pytest
 from promptcop.linter.model import Edit, FileError, Finding, Fix, Location, Related
 from promptcop.linter.report import FORMATS, Report, RuleMeta, render
 from promptcop.linter.report.github import escape_data, escape_property
-from promptcop.linter.report.text import summary
+from promptcop.linter.report.text import fix_hint, summary
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -218,3 +218,19 @@ def test_sarif_fingerprint_survives_a_line_move() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError, match="unknown output format 'xml'"):
         render("xml", REPORT)
+
+
+def test_fix_hint() -> None:
+    assert fix_hint(REPORT) == "1 fixable with `promptcop check --fix`."
+    assert fix_hint(Report(FINDINGS[:1], (), 1)) is None
+    unsafe = Finding(
+        **{
+            **FINDINGS[1].__dict__,
+            "fix": Fix("add max_tokens", "unsafe", FINDINGS[1].fix.edits),  # type: ignore[union-attr]
+        }
+    )
+    assert fix_hint(Report((unsafe,), (), 1)) == (
+        "1 fixable with `promptcop check --fix --unsafe-fixes`."
+    )
+    both = Report((FINDINGS[1], unsafe), (), 1)
+    assert fix_hint(both) == "1 fixable with `promptcop check --fix` (1 more with --unsafe-fixes)."

@@ -47,3 +47,17 @@ def summary(report: Report) -> str:
     error_part = f" ({errors} {'error' if errors == 1 else 'errors'})" if errors else ""
     files = report.files_scanned
     return f"Found {count} {noun}{error_part} in {files} {'file' if files == 1 else 'files'}."
+
+
+def fix_hint(report: Report) -> str | None:
+    """``N fixable with `promptcop check --fix` ...``, or None when nothing has a fix."""
+    safe = sum(1 for f in report.findings if f.fix is not None and f.fix.applicability == "safe")
+    unsafe = sum(
+        1 for f in report.findings if f.fix is not None and f.fix.applicability == "unsafe"
+    )
+    if not safe and not unsafe:
+        return None
+    if not safe:
+        return f"{unsafe} fixable with `promptcop check --fix --unsafe-fixes`."
+    more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+    return f"{safe} fixable with `promptcop check --fix`{more}."
