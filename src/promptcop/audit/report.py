@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from promptcop.audit.analyze import AuditResult, Totals
@@ -140,8 +141,11 @@ def to_text(result: AuditResult, top: int = 10) -> str:
         f"promptcop audit: {t.requests:,} requests, {_money(total)} "
         f"(prices as of {result.pricing_as_of}), cache hit ratio {100 * t.cache_hit_ratio:.1f}%",
         "",
-        "Tokens by class:",
     ]
+    if not t.requests:
+        lines.append("No billable requests in these logs.")
+        return "\n".join(lines + _notes(result)) + "\n"
+    lines += ["Tokens by class:"]
     lines += _table(
         [
             ["class", "tokens", "cost", "share"],
@@ -219,7 +223,19 @@ def to_text(result: AuditResult, top: int = 10) -> str:
     lines += ["", "What-if savings (each alone; they overlap):"]
     for s in result.savings:
         lines.append(f"  {s.lever}: {_money(s.usd)} ({s.percent:.1f}% of the bill)")
-        lines.append(f"      assuming {s.assumption}")
+        lines.append(
+            textwrap.fill(
+                f"assuming {s.assumption}",
+                width=100,
+                initial_indent="      ",
+                subsequent_indent="      ",
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines + _notes(result)) + "\n"
+
+
+def _notes(result: AuditResult) -> list[str]:
     notes = []
     if result.guessed_models:
         guessed = ", ".join(f"{m} as {g}" for m, g in sorted(result.guessed_models.items()))
@@ -238,6 +254,6 @@ def to_text(result: AuditResult, top: int = 10) -> str:
             f"skipped {result.skipped_count:,} line(s): {shown}"
             + (f" (+{more} more, see --format json)" if more > 0 else "")
         )
-    if notes:
-        lines += ["", "Notes:"] + [f"  {n}" for n in notes]
-    return "\n".join(lines) + "\n"
+    if not notes:
+        return []
+    return ["", "Notes:"] + [f"  {n}" for n in notes]
