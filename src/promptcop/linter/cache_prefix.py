@@ -34,6 +34,18 @@ from promptcop.linter.request import (
 DEFAULT_TTL = "5m"
 # Explicit breakpoints one request may carry (API_FACTS.md 1.7).
 MAX_BREAKPOINTS = 4
+# Offline Claude counts are calibrated estimates (no public tokenizer, API_FACTS.md
+# 2.9; cl100k undercounts by ~13 %, 6.5): a length this close to a minimum is too
+# close to call, so the rules keep quiet inside this relative margin.
+ESTIMATE_MARGIN = 0.10
+
+
+def surely_below(tokens: int, minimum: int) -> bool:
+    return tokens < minimum * (1 - ESTIMATE_MARGIN)
+
+
+def surely_reaches(tokens: int, minimum: int) -> bool:
+    return tokens >= minimum * (1 + ESTIMATE_MARGIN)
 
 
 @dataclass(frozen=True)

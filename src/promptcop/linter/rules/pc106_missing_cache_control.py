@@ -10,6 +10,7 @@ from promptcop.linter.cache_prefix import (
     minimum_for,
     prefix_tokens,
     static_prefix,
+    surely_reaches,
 )
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Severity
@@ -33,7 +34,9 @@ the full input price for the same static tokens, where a cache read costs
 0.1x (API_FACTS.md 1.5): on a 3,000-token system prompt sent 10,000 times a
 day to Sonnet ($3/MTok) that is $90 a day instead of about $9. A model the
 facts table does not know is held to the strictest known minimum
-(API_FACTS.md 1.A), so the rule only speaks when caching surely applies.
+(API_FACTS.md 1.A), and a prefix within 10% of the minimum is not reported
+(offline Claude counts are estimates, API_FACTS.md 2.9), so the rule only
+speaks when caching surely applies.
 
 ## Example
 ```python
@@ -152,7 +155,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         minimum = minimum_for(ctx, request)
         prefix = static_prefix(request)
         tokens = prefix_tokens(ctx, request, prefix) if prefix else None
-        if tokens is None or tokens < minimum.tokens:
+        if tokens is None or not surely_reaches(tokens, minimum.tokens):
             continue
         how = f" ({minimum.note})" if minimum.note else ""
         sections = "/".join(dict.fromkeys(p.section for p in prefix))
