@@ -12,8 +12,13 @@ Parts are counted independently and summed, so for any request::
         == request_overhead + system(s) + tools(t) + sum(message(m) for m in messages)
 
 which lets a compactor reason per message and still match the whole.
-The raw (text, fixed) pair of each message is memoised by content, so calling
-``request()`` every turn on a growing history only tokenises the new messages.
+
+Two caches keep repeated counting cheap. The raw (text, fixed) pair of each
+message is memoised by a hash of its content, so equal messages are tokenised
+once. And ``request()``/``messages()`` remember the last lists they counted:
+on a history that only grew, the messages that are the very same objects as
+last time keep their counts without being looked at (see ``_snapshot``), so a
+call costs the new messages, not the history.
 """
 
 from __future__ import annotations
@@ -80,8 +85,9 @@ def claude_tool_system_prompt(model: str) -> int:
     )
 
 
-# A redacted_thinking block carries encrypted thinking; we assume one token per
-# 3 bytes of its base64 payload (unverified guess: the payload is larger than its text).
+# A redacted_thinking block (and other encrypted payloads) carries text we cannot
+# read; we assume one token per 4 base64 characters, i.e. per 3 bytes (unverified
+# guess: encryption adds overhead, so this should not undercount the thinking).
 _REDACTED_CHARS_PER_TOKEN = 4
 
 # Keys that carry no tokens to the model (caching and client-side metadata).
@@ -191,11 +197,17 @@ def detect_format(messages: Sequence[Mapping[str, Any]]) -> Format:
 
 
 class TokenCounter:
-    """Offline token counts for one model (and optionally one message format).
+    """Offline token counts for one model.
 
-    ``estimate`` is True when the count rests on a calibrated stand-in
-    tokenizer (Claude without ctok) or on a guessed model id; counts from the
-    model's own tokenizer still carry estimated framing overheads.
+    Attributes: ``model``; ``provider`` ("anthropic" or "openai", from
+    :func:`promptcop.facts.lookup`); ``encoding`` (what counts text: an OpenAI
+    encoding, ``ctok-<family>``, or the calibrated cl100k model); ``estimate``,
+    True when text counts rest on a stand-in tokenizer (Claude without ctok, an
+    explicit ``calibration``) or a guessed model id -- counts from the model's
+    own tokenizer still carry estimated framing overheads (API_FACTS.md 3.15);
+    ``correction``, what :meth:`observe` has learnt (1.0 until then).
+    ``format`` is recorded for callers; counting reads both message formats.
+    Thread-safe for concurrent counting.
     """
 
     def __init__(
@@ -288,7 +300,7 @@ class TokenCounter:
     @staticmethod
     def _evict(memo: dict[Any, Any]) -> None:
         for key in list(memo)[: len(memo) // 2]:
-            del memo[key]
+            memo.pop(key, None)  # another thread may have evicted it already
 
     def _apply(self, raw: _Raw) -> int:
         text, fixed = raw
@@ -317,7 +329,8 @@ class TokenCounter:
         return list(self._snapshot(messages).counts)
 
     def clear(self) -> None:
-        """Forget every memoised count (the learnt correction is kept)."""
+        """Forget every memoised count and the remembered message lists (which hold
+        references to up to eight lists); the learnt correction is kept."""
         with self._lock:
             self._memo.clear()
             self._text_memo.clear()
@@ -460,7 +473,7 @@ class TokenCounter:
     def _message_raw(self, message: Mapping[str, Any]) -> _Raw:
         try:
             key = _freeze(message)
-        except TypeError as exc:  # unhashable exotic values: count without memo
+        except (TypeError, RecursionError) as exc:  # objects that are not JSON-like
             raise ValueError(f"cannot count message: {exc}") from exc
         return self._memo_get(key, message, self._walk_message)
 
