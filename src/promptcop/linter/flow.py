@@ -511,3 +511,27 @@ def _measures(node: cst.CSTNode, name: str) -> bool:
         if callee == "len" or "token" in callee:
             return True
     return any(_measures(c, name) for c in node.children)
+
+
+# -- helpers that send their parameters ------------------------------------
+
+
+def parameter_read(func: cst.FunctionDef, node: cst.BaseExpression | None) -> str | None:
+    """The parameter of ``func`` that ``node`` reads directly, if any."""
+    if isinstance(node, cst.Name):
+        names = [p.name.value for p in (*func.params.params, *func.params.kwonly_params)]
+        return node.value if node.value in names else None
+    return None
+
+
+def bound_argument(func: cst.FunctionDef, call: cst.Call, param: str) -> cst.BaseExpression | None:
+    """The argument expression ``call`` passes for ``param`` of ``func``."""
+    positional = [p.name.value for p in func.params.params]
+    if positional and positional[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
+        positional = positional[1:]
+    for i, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == param:
+            return arg.value
+        if arg.keyword is None and not arg.star and i < len(positional) and positional[i] == param:
+            return arg.value
+    return None

@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.flow import ModuleIndex, history_name, index_of, names_in
+from promptcop.linter.flow import (
+    ModuleIndex,
+    bound_argument,
+    history_name,
+    index_of,
+    names_in,
+    parameter_read,
+)
 from promptcop.linter.model import Finding, Severity
 from promptcop.linter.request import Request, Text
 
@@ -155,14 +162,14 @@ def _through_helpers(ctx: RuleContext, index: ModuleIndex) -> Iterator[Finding]:
         )
         if func is None or conv is None or model is None:
             continue
-        conv_param, model_param = _param(func, conv.node), _param(func, model.node)
+        conv_param, model_param = parameter_read(func, conv.node), parameter_read(func, model.node)
         if conv_param is None or (model_param is None and request.model_name is None):
             continue
         seen: dict[tuple[int, str], tuple[cst.Call, str]] = {}
         for use in index.uses_of(func):
             if not isinstance(use, cst.Call):
                 continue
-            sent = history_name(_bound(func, use, conv_param))
+            sent = history_name(bound_argument(func, use, conv_param))
             name = _model_of(ctx, func, use, model_param) or request.model_name
             if sent is None or name is None:
                 continue
@@ -174,33 +181,12 @@ def _through_helpers(ctx: RuleContext, index: ModuleIndex) -> Iterator[Finding]:
                 yield _finding(ctx, request, sent, how, node=use)
 
 
-def _param(func: cst.FunctionDef, node: cst.BaseExpression | None) -> str | None:
-    """The parameter of ``func`` that ``node`` reads directly, if any."""
-    if isinstance(node, cst.Name):
-        names = [p.name.value for p in (*func.params.params, *func.params.kwonly_params)]
-        return node.value if node.value in names else None
-    return None
-
-
-def _bound(func: cst.FunctionDef, call: cst.Call, param: str) -> cst.BaseExpression | None:
-    """The argument expression ``call`` passes for ``param`` of ``func``."""
-    positional = [p.name.value for p in func.params.params]
-    if positional and positional[0] in ("self", "cls") and isinstance(call.func, cst.Attribute):
-        positional = positional[1:]
-    for i, arg in enumerate(call.args):
-        if arg.keyword is not None and arg.keyword.value == param:
-            return arg.value
-        if arg.keyword is None and not arg.star and i < len(positional) and positional[i] == param:
-            return arg.value
-    return None
-
-
 def _model_of(
     ctx: RuleContext, func: cst.FunctionDef, call: cst.Call, param: str | None
 ) -> str | None:
     if param is None:
         return None
-    expr = _bound(func, call, param)
+    expr = bound_argument(func, call, param)
     if expr is None:  # not passed: the parameter's default, if it has one
         params = (*func.params.params, *func.params.kwonly_params)
         expr = next((p.default for p in params if p.name.value == param), None)

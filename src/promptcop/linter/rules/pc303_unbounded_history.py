@@ -8,13 +8,16 @@ import libcst as cst
 
 from promptcop.linter.context import RuleContext
 from promptcop.linter.flow import (
+    ModuleIndex,
+    bound_argument,
     growth_of,
     history_name,
     index_of,
     is_bounded,
+    parameter_read,
 )
 from promptcop.linter.model import Finding, Severity
-from promptcop.linter.request import Const
+from promptcop.linter.request import Const, Request
 
 CODE = "PC303"
 NAME = "unbounded-history"
@@ -138,6 +141,20 @@ class Agent:
                 model="gpt-4.1", max_output_tokens=300, input=self.messages)
             self.messages.append({"role": "assistant", "content": r.output_text})
 """,
+    """
+from openai import OpenAI
+client = OpenAI()
+
+def reply(model, messages):
+    r = client.chat.completions.create(model=model, max_tokens=500, messages=messages)
+    return r.choices[0].message.content
+
+chat_history = []
+while True:
+    chat_history.append({"role": "user", "content": input("You: ")})  # expect: PC303
+    answer = reply("gpt-4.1-mini", chat_history)
+    chat_history.append({"role": "assistant", "content": answer})
+""",
 ]
 
 
@@ -145,30 +162,48 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     index = index_of(ctx.module)
     for request in ctx.requests:
         arg = request.argument("messages") or request.argument("input")
-        name = history_name(arg.node) if arg is not None else None
-        if name is None:
+        if arg is None:
             continue
-        for loop in index.loops_around(request.call):
-            node = loop.node
-            if not isinstance(node, (cst.For, cst.While)) or _few_rounds(ctx, node):
-                continue
-            grows = growth_of(index, node.body, name)
-            if not grows:
-                continue
-            if not is_bounded(index, node, name):
-                yield ctx.finding(
-                    code=CODE,
-                    name=NAME,
-                    severity=SEVERITY,
-                    message=(
-                        f"`{name}` grows on every iteration of this loop and is sent whole to "
-                        f"{request.method}: input tokens grow with every turn until the "
-                        "context overflows; slice it, trim it or compact it (promptcop.Compactor)"
-                    ),
-                    node=grows[0],
-                    site=request.site,
-                )
-            break
+        name = history_name(arg.node)
+        if name is not None:
+            yield from _in_loops(ctx, index, request, request.call, name)
+        func = index.enclosing_def(request.call)
+        param = parameter_read(func, arg.node) if func is not None else None
+        if func is None or param is None:
+            continue
+        # ``reply = ask(history)`` in the loop, where ``ask`` sends its parameter.
+        for use in index.uses_of(func):
+            if isinstance(use, cst.Call):
+                passed = history_name(bound_argument(func, use, param))
+                if passed is not None:
+                    yield from _in_loops(ctx, index, request, use, passed)
+
+
+def _in_loops(
+    ctx: RuleContext, index: ModuleIndex, request: Request, sent: cst.CSTNode, name: str
+) -> Iterator[Finding]:
+    """The innermost loop around ``sent`` that grows ``name``, if nothing bounds it."""
+    for loop in index.loops_around(sent):
+        node = loop.node
+        if not isinstance(node, (cst.For, cst.While)) or _few_rounds(ctx, node):
+            continue
+        grows = growth_of(index, node.body, name)
+        if not grows:
+            continue
+        if not is_bounded(index, node, name):
+            yield ctx.finding(
+                code=CODE,
+                name=NAME,
+                severity=SEVERITY,
+                message=(
+                    f"`{name}` grows on every iteration of this loop and is sent whole to "
+                    f"{request.method}: input tokens grow with every turn until the "
+                    "context overflows; slice it, trim it or compact it (promptcop.Compactor)"
+                ),
+                node=grows[0],
+                site=request.site,
+            )
+        return
 
 
 def _few_rounds(ctx: RuleContext, loop: cst.For | cst.While) -> bool:
