@@ -9,9 +9,9 @@ import pytest
 
 from promptcop.audit.analyze import run_audit
 from promptcop.audit.report import to_json
-from promptcop.audit.savings import normalize_text
 from promptcop.facts import load_table
 from promptcop.tokens.encodings import count_text
+from promptcop.whitespace import normalize_whitespace
 
 from .entries import anthropic, chat, write_log
 
@@ -101,12 +101,7 @@ def test_whitespace_lever_counts_the_tokens_trimmed(tmp_path: Path) -> None:
             "claude-haiku-4-5", input_tokens=2000, messages=[{"role": "user", "content": prompt}]
         )
     ] * 2
-    saved = count_text(prompt) - count_text(normalize_text(prompt))
+    saved = count_text(prompt) - count_text(normalize_whitespace(prompt))
     assert saved > 20
     _, levers = _savings(tmp_path, lines)
     assert levers["trim whitespace bloat"]["usd"] == pytest.approx(2 * saved * 1e-6)
-
-
-def test_normalize_text_keeps_fenced_code() -> None:
-    text = "    Intro   text.\n\n\n\n    ```\n    def f():\n        return   1\n    ```\n"
-    assert normalize_text(text) == "Intro text.\n\n```\ndef f():\n    return   1\n```"

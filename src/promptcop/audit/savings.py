@@ -8,14 +8,14 @@ batch API also has a prefix that could be cached), so they are not additive.
 from __future__ import annotations
 
 import re
-import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from promptcop.audit.families import Observation
 from promptcop.audit.model import Call, Usage
 from promptcop.audit.pricing import Cost, Pricer, price
 from promptcop.facts import ModelFacts
+from promptcop.whitespace import normalize_whitespace
 
 # PC304's threshold for a short task (RULES.md): outputs of at most 256 tokens.
 SHORT_OUTPUT_TOKENS = 256
@@ -75,55 +75,6 @@ class _Group:
         return Usage(self.uncached, self.write_5m, self.write_1h, self.read, self.output)
 
 
-def _load_normalizer() -> Callable[[str], str]:
-    try:
-        from promptcop.whitespace import (  # type: ignore[import-not-found,unused-ignore]
-            normalize_whitespace,
-        )
-    except ImportError:
-        return normalize_text
-
-    def shared(text: str) -> str:
-        result = normalize_whitespace(text)
-        return result if isinstance(result, str) else normalize_text(text)
-
-    return shared
-
-
-_INNER_SPACES = re.compile(r"(?<=\S) {3,}(?=\S)")
-
-
-def normalize_text(text: str) -> str:
-    """The prompt with its wasted whitespace removed (the PC201 fix, applied to logged text).
-
-    Dedents common indentation, strips trailing spaces, keeps at most one
-    blank line in a row, and squeezes runs of 3+ spaces inside a line; text
-    inside fenced code blocks keeps its lines and inner spacing.
-    """
-    out: list[str] = []
-    in_fence = False
-    blank = 0
-    for raw in textwrap.dedent(text).split("\n"):
-        line = raw.rstrip()
-        if line.lstrip().startswith("```"):
-            in_fence = not in_fence
-            out.append(line)
-            blank = 0
-            continue
-        if in_fence:
-            out.append(line)
-            continue
-        if not line:
-            blank += 1
-            if blank > 1:
-                continue
-        else:
-            blank = 0
-            line = _INNER_SPACES.sub(" ", line)
-        out.append(line)
-    return "\n".join(out).strip("\n")
-
-
 def _may_be_bloated(text: str) -> bool:
     return (
         "   " in text
@@ -152,7 +103,6 @@ class SavingsTracker:
     _measured_tokens: int = 0
     _measured_chars: int = 0
     _memo: dict[int, tuple[int, int]] = field(default_factory=dict)
-    _normalize: Callable[[str], str] = field(default_factory=_load_normalizer)
 
     def observe(self, call: Call, cost: Cost, facts: ModelFacts, seen: Observation) -> None:
         usage = call.usage
@@ -216,7 +166,8 @@ class SavingsTracker:
 
     def _measure(self, text: str) -> tuple[int, int]:
         """(characters removed, tokens removed or -1 when past the tokenizing budget)."""
-        trimmed = self._normalize(text)
+        # The same rewrite PC201 proposes, so the audit and the linter agree.
+        trimmed = normalize_whitespace(text)
         removed = len(text) - len(trimmed)
         if removed <= 0:
             return 0, 0
