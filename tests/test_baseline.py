@@ -19,7 +19,11 @@ from promptcop.linter.baseline import (
     write_baseline,
 )
 from promptcop.linter.model import Finding, Location
-from tests.fix import engine
+
+try:
+    from fix import engine  # tests/ is on sys.path (pytest's rootdir-based import)
+except ImportError:  # pragma: no cover - tests/ became a package
+    from tests.fix import engine  # type: ignore[no-redef]
 
 
 def _finding(path: str, line: int, snippet: str, code: str = "PC101") -> Finding:

@@ -13,7 +13,11 @@ from click.testing import CliRunner, Result
 from promptcop.cli import main
 from promptcop.linter.changed import ChangedLinesError, changed_lines, parse_diff
 from promptcop.linter.model import Finding, Location
-from tests.fix import engine
+
+try:
+    from fix import engine  # tests/ is on sys.path (pytest's rootdir-based import)
+except ImportError:  # pragma: no cover - tests/ became a package
+    from tests.fix import engine  # type: ignore[no-redef]
 
 
 def git(repo: Path, *args: str) -> str:
