@@ -222,3 +222,32 @@ def test_default_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert default_cache_dir(None) == tmp_path / "xdg" / "promptcop"
     monkeypatch.setenv(cache_mod.ENV_CACHE_DIR, str(tmp_path / "mine"))
     assert default_cache_dir(tmp_path / "proj") == tmp_path / "mine"
+
+
+def test_miss_when_the_run_scans_another_set_of_files(tree: Path) -> None:
+    # Names resolve only against scanned files: a result made while prompts.py
+    # was not scanned must not answer for a run that scans it.
+    cache = ResultCache.open(tree / "cachedir", Settings(), None, scanned=["app.py"])
+    cache.put("app.py", (tree / "app.py").read_bytes(), CachedResult((), None))
+    cache.save()
+    whole = ResultCache.open(tree / "cachedir", Settings(), None, ["app.py", "prompts.py"])
+    assert whole.get("app.py") is None
+    same = ResultCache.open(tree / "cachedir", Settings(), None, scanned=["./app.py"])
+    assert same.get("app.py") is not None
+
+
+def test_prefilter_outcome_round_trips(tree: Path) -> None:
+    cache = _open(tree)
+    cache.put("prompts.py", (tree / "prompts.py").read_bytes(), CachedResult((), None, (), False))
+    cache.save()
+    hit = _open(tree).get("prompts.py")
+    assert hit is not None and hit.linted is False
+
+
+def test_entries_of_deleted_files_are_dropped_on_save(tree: Path) -> None:
+    _store(tree)
+    (tree / "app.py").unlink()
+    cache = _open(tree)
+    cache.put("prompts.py", (tree / "prompts.py").read_bytes(), CachedResult((), None))
+    cache.save()
+    assert len(_open(tree)) == 1

@@ -7,6 +7,10 @@ the file. What an entry rests on, and so what it is keyed by:
 - the content hashes of the scanned-tree modules its values were resolved from
   (``FileResult.dependencies``): edit ``prompts.py`` and every file that
   imported a prompt from it is checked again;
+- the *scope*: a hash of the run's file list, because names resolve only
+  against scanned files (a pre-commit run over two files cannot see the
+  ``prompts.py`` a whole-tree run resolves); an entry made under another
+  scope is a miss;
 - the *fingerprint*: the cache format, promptcop's version, a stamp of the
   installed promptcop sources (so a developer's edited rule is never answered
   from a stale cache), the Python version, the effective Settings and the
@@ -40,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -76,6 +81,9 @@ class CachedResult:
     error: FileError | None
     # Scanned-tree files whose values the findings rest on, as the engine named them.
     dependencies: tuple[str, ...] = ()
+    # Whether the file passed the prefilter (the runner still needs its text
+    # for suppression hygiene) or was dropped by it (nothing to do at all).
+    linted: bool = True
 
 
 def default_cache_dir(project_root: Path | None) -> Path:
@@ -90,8 +98,12 @@ def default_cache_dir(project_root: Path | None) -> Path:
     return base / "promptcop"
 
 
+@functools.lru_cache(maxsize=1)
 def _source_stamp() -> str:
-    """Newest mtime and count of promptcop's own sources: an edited rule voids the cache."""
+    """Newest mtime and count of promptcop's own sources: an edited rule voids the cache.
+
+    Taken once per process: a run is one process, and its code does not change under it.
+    """
     root = Path(__file__).resolve().parent.parent
     newest = 0
     count = 0
@@ -136,6 +148,14 @@ def fingerprint(settings: object, codes: Iterable[str] | None) -> str:
     }
     blob = json.dumps(material, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def scope_of(paths: Iterable[str]) -> str:
+    """A short hash of a run's sorted file list (see the module doc)."""
+    digest = hashlib.sha256()
+    for path in sorted(os.path.normpath(p) for p in paths):
+        digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()[:32]
 
 
 def content_hash(data: bytes) -> str:
@@ -199,7 +219,7 @@ def _finding_from_json(data: Mapping[str, Any]) -> Finding:
 
 
 def _result_to_json(result: CachedResult) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"linted": result.linted}
     if result.findings:
         out["findings"] = [_finding_to_json(f) for f in result.findings]
     if result.error is not None:
@@ -213,6 +233,7 @@ def _result_from_json(data: Mapping[str, Any], deps: Iterable[str]) -> CachedRes
         findings=tuple(_finding_from_json(f) for f in data.get("findings", ())),
         error=None if error is None else FileError(str(error[0]), str(error[1])),
         dependencies=tuple(deps),
+        linted=bool(data["linted"]),
     )
 
 
@@ -232,9 +253,10 @@ class ResultCache:
     findings carry the old spelling.
     """
 
-    def __init__(self, directory: Path, fingerprint: str) -> None:
+    def __init__(self, directory: Path, fingerprint: str, scope: str = "") -> None:
         self.directory = directory
         self.fingerprint = fingerprint
+        self.scope = scope
         self.pack_path = directory / f"results-v{CACHE_FORMAT}-{fingerprint[:20]}.json"
         self._entries: dict[str, dict[str, Any]] = _read_pack(self.pack_path, fingerprint)
         self._dirty: dict[str, dict[str, Any]] = {}
@@ -245,8 +267,15 @@ class ResultCache:
         self.misses = 0
 
     @classmethod
-    def open(cls, directory: Path, settings: object, codes: Iterable[str] | None) -> ResultCache:
-        return cls(directory, fingerprint(settings, codes))
+    def open(
+        cls,
+        directory: Path,
+        settings: object,
+        codes: Iterable[str] | None,
+        scanned: Iterable[str] = (),
+    ) -> ResultCache:
+        """The cache for one run: ``scanned`` is the run's file list (its scope)."""
+        return cls(directory, fingerprint(settings, codes), scope_of(scanned))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -306,6 +335,7 @@ class ResultCache:
             if (
                 entry is not None
                 and entry["path"] == path
+                and entry["scope"] == self.scope
                 and self._current_hash(abspath) == entry["hash"]
                 and all(
                     self._current_hash(os.path.abspath(dep), memo) == memo[0]
@@ -341,6 +371,7 @@ class ResultCache:
             deps[dep] = [dep_hash, dep_stat]
         entry = {
             "path": path,
+            "scope": self.scope,
             "hash": digest,
             "stat": self._stable_stat(abspath),
             "deps": deps,
@@ -362,6 +393,8 @@ class ResultCache:
             _prepare_dir(self.directory)
             merged = _read_pack(self.pack_path, self.fingerprint)
             merged.update(self._dirty)
+            # Forget deleted files, so the pack does not grow without bound.
+            merged = {k: v for k, v in merged.items() if os.path.exists(k)}
             _write_pack(self.pack_path, self.fingerprint, merged)
             self._entries = merged
             self._dirty = {}
