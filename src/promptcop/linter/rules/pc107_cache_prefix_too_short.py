@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from promptcop.linter.cache_prefix import (
+    Breakpoint,
     anthropic_requests,
     breakpoints,
     marker_node,
@@ -129,10 +130,14 @@ class Agent:
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for request in anthropic_requests(ctx):
         minimum = minimum_for(ctx, request)
+        # Breakpoints written by one expression (a comprehension) get one finding:
+        # the longest of their prefixes.
+        short: dict[int, tuple[Breakpoint, int]] = {}
         for bp in breakpoints(request):
             tokens = prefix_tokens(ctx, request, request.parts[: bp.index + 1])
-            if tokens is None or not surely_below(tokens, minimum.tokens):
-                continue
+            if tokens is not None and surely_below(tokens, minimum.tokens):
+                short[id(marker_node(ctx, request, bp))] = (bp, tokens)
+        for bp, tokens in short.values():
             how = f" ({minimum.note})" if minimum.note else ""
             where = bp.part.label if bp.part is not None else "the last block"
             yield ctx.finding(

@@ -125,7 +125,12 @@ def ask(q: str):
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for request in anthropic_requests(ctx):
         points = breakpoints(request)
+        reported: set[int] = set()
         for number, bp in enumerate(points[MAX_BREAKPOINTS:], start=MAX_BREAKPOINTS + 1):
+            node = marker_node(ctx, request, bp)
+            if id(node) in reported:
+                continue  # one finding per expression, even when it writes several breakpoints
+            reported.add(id(node))
             where = bp.part.label if bp.part is not None else "the top-level cache_control"
             yield ctx.finding(
                 code=CODE,
@@ -136,6 +141,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     f"a request may carry at most {MAX_BREAKPOINTS} cache_control "
                     "breakpoints and the API rejects it with HTTP 400; drop or merge some"
                 ),
-                node=marker_node(ctx, request, bp),
+                node=node,
                 site=request.site,
             )
