@@ -141,6 +141,8 @@ def test_claude_without_ctok_uses_the_measured_model() -> None:
     counter = TokenCounter("claude-sonnet-4-6", use_ctok=False)
     assert counter.estimate
     assert counter.encoding.startswith("cl100k_base")
+    assert 0 < counter.text_error == claude.CLAUDE_TEXT_MODEL_WORST_ERROR["v3"] < 0.1
+    assert TokenCounter("gpt-4o").text_error == 0.0
     text = "The quick brown fox jumps over the lazy dog. " * 20
     a, b, _, d = claude.CLAUDE_TEXT_MODEL["v3"]
     upper = sum(ch.isupper() for ch in text)

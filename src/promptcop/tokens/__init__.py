@@ -1,13 +1,22 @@
 """The one token counter that the compactor and the linter share.
 
 Offline by default and never downloading anything: OpenAI models use their
-own tiktoken encoding built from hash-checked packaged data; Claude models use
-``ctok`` (optional extra ``promptcop[claude]``) or cl100k with a measured
-per-family factor. ``exact=True`` asks the provider's counting endpoint.
+own tiktoken encoding (o200k_base for gpt-4o and later, cl100k_base before)
+built from hash-checked packaged data; Claude models use ``ctok`` (optional
+extra ``promptcop[claude]``) or cl100k with a model measured against ctok per
+tokenizer family (see ``claude.py``). ``exact=True`` asks the provider's
+counting endpoint instead (a network call the user opts into).
 
     >>> counter = counter_for("claude-sonnet-4-6")
     >>> counter.request(messages, system=system, tools=tools)   # whole request
     >>> counter.message(messages[-1])                           # one message, memoised
+    >>> counter.observe(response.usage, messages=messages, system=system, tools=tools)
+
+Public API: :func:`counter_for`, :class:`TokenCounter` (``text``, ``message``,
+``messages``, ``system``, ``tools``, ``request``, ``observe``, ``clear``;
+attributes ``model``, ``provider``, ``encoding``, ``estimate``, ``text_error``,
+``correction``, ``request_overhead``), :func:`count_tokens`,
+:func:`count_text_for_model`, :func:`count_tools_for_model`, :func:`detect_format`.
 """
 
 from __future__ import annotations

@@ -53,6 +53,8 @@ CLAUDE_TEXT_MODEL_WORST_ERROR: dict[ClaudeFamily, float] = {
     "v4.7": 0.067,
     "v4.8": 0.067,
 }
+# The same for a plain factor on cl100k (``calibration=``): far worse.
+SINGLE_FACTOR_WORST_ERROR: dict[ClaudeFamily, float] = {"v3": 0.197, "v4.7": 0.324, "v4.8": 0.324}
 _UPPER = re.compile(r"[A-Z]")
 
 

@@ -205,6 +205,8 @@ class TokenCounter:
     True when text counts rest on a stand-in tokenizer (Claude without ctok, an
     explicit ``calibration``) or a guessed model id -- counts from the model's
     own tokenizer still carry estimated framing overheads (API_FACTS.md 3.15);
+    ``text_error``, the worst per-kind error of its text counts measured against
+    ctok (0.0 for the model's own tokenizer), for callers that keep a margin;
     ``correction``, what :meth:`observe` has learnt (1.0 until then).
     ``format`` is recorded for callers; counting reads both message formats.
     Thread-safe for concurrent counting.
@@ -235,6 +237,10 @@ class TokenCounter:
         self.observations = 0
         self.rejected_observations = 0
         self.factor = 1.0 if calibration is None else calibration
+        # Worst per-kind error of text counts measured against the reference
+        # tokenizer (bench/bench_tokens.py); 0.0 when the model's own tokenizer
+        # (or ctok) counts. Framing overheads are estimates on top of this.
+        self.text_error = 0.0
         self.encoding: str
         raw: Callable[[str], float]
         if self.provider == "anthropic":
@@ -252,10 +258,12 @@ class TokenCounter:
                 self.encoding = f"cl100k_base+claude-{family}-model"
                 raw = claude.claude_text_estimator(family)
                 self.estimate = True
+                self.text_error = claude.CLAUDE_TEXT_MODEL_WORST_ERROR[family]
             else:
                 self.encoding = "cl100k_base"
                 raw = self._tiktoken_counter("cl100k_base")
                 self.estimate = True
+                self.text_error = claude.SINGLE_FACTOR_WORST_ERROR[family]
         else:
             self.claude_family = None
             name = encoding_for_openai_model(canonical_id(model))
