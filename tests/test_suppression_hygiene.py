@@ -241,3 +241,17 @@ def test_cli_explain_and_rules_know_the_meta_rules(app: Path) -> None:
     assert explained.exit_code == 0 and "## Why is this bad?" in explained.output
     listed = CliRunner().invoke(main, ["rules"])
     assert "blanket-suppression" in listed.output
+
+
+def test_empty_code_list_is_unused() -> None:
+    source = "x = 1  # promptcop: ignore[]\n"
+    found, _ = hygiene(source)
+    assert [f.code for f in found] == [UNUSED]
+    assert fixed(source, found) == "x = 1\n"
+
+
+def test_lowercase_and_crlf_directives() -> None:
+    source = "x = 1  # NOQA:pc101,E501\r\ny = 2\r\n"
+    found, _ = hygiene(source)
+    assert [f.code for f in found] == [UNUSED]
+    assert fixed(source, found) == "x = 1  # noqa: E501\r\ny = 2\r\n"

@@ -301,6 +301,11 @@ def _check_directive(
         return
     if UNUSED not in enabled:
         return
+    if directive.kind == "promptcop" and not comment.written_codes:
+        # `ignore[]` (or only punctuation inside): silences nothing, ever.
+        fix = Fix("Remove the empty suppression", "safe", (comment.removal(),))
+        yield _finding(UNUSED, "`# promptcop: ignore[]` names no code; remove it", comment, fix)
+        return
     ours = [c.upper() for c in comment.written_codes if _OURS.match(c.upper())]
     unused: list[str] = []
     reasons: list[str] = []
