@@ -58,6 +58,18 @@ None.
 """
 
 VALID = [
+    # one retrieve per batch, not a poll
+    """
+from openai import OpenAI
+client = OpenAI()
+
+def statuses(ids: list[str]):
+    return [client.batches.retrieve(i).status for i in ids]
+
+def report(ids: list[str]) -> None:
+    for batch_id in ids:
+        print(client.batches.retrieve(batch_id).status)
+""",
     """
 import time
 import anthropic
@@ -137,15 +149,24 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 def _polling_loops(index: ModuleIndex, call: cst.Call) -> Iterator[tuple[cst.CSTNode, Loop]]:
     loop = _repeating(index, call)
     if loop is not None:
-        yield call, loop
+        if not _per_batch(loop, call):
+            yield call, loop
         return
     func = index.enclosing_def(call)
     if func is None:
         return
     for use in index.uses_of(func):
         loop = _repeating(index, use)
-        if loop is not None:
+        if loop is not None and not _per_batch(loop, use):
             yield use, loop
+
+
+def _per_batch(loop: Loop, call: cst.CSTNode) -> bool:
+    """``for b in batches: retrieve(b.id)`` visits each batch once: no polling."""
+    node = loop.node
+    if not isinstance(node, cst.For) or not isinstance(call, cst.Call):
+        return False
+    return bool(names_in(node.target) & set().union(*(names_in(a.value) for a in call.args)))
 
 
 def _repeating(index: ModuleIndex, node: cst.CSTNode) -> Loop | None:
