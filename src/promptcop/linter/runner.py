@@ -30,6 +30,7 @@ from promptcop.linter.model import FileError, Finding
 from promptcop.linter.suppress import Suppressions, filter_suppressed
 
 if TYPE_CHECKING:
+    from promptcop.linter.cache import CachedResult, ResultCache
     from promptcop.linter.engine import FileResult
     from promptcop.linter.project import ProjectIndex
 
@@ -46,6 +47,13 @@ class CheckOptions:
     codes: frozenset[str] | None = None
     # Re-raise an exception from the engine instead of recording it (--verbose).
     debug: bool = False
+    # Worker processes for the engine: None means the machine's cores, 1 in-process.
+    # Small runs stay in-process whatever this says (parallel.py).
+    jobs: int | None = 1
+    # The result cache's directory; None (library callers, tests) means no cache.
+    cache_dir: Path | None = None
+    # Internal (bench/): give every file to the engine, to measure what the prefilter drops.
+    prefilter: bool = True
 
 
 @dataclass(frozen=True)
@@ -92,15 +100,21 @@ def run_check(options: CheckOptions) -> CheckResult:
     )
     collected = collect(options)
     errors = [FileError(p.path, p.reason) for p in collected.problems]
-    sources, load_errors = prefilter(collected.files, settings)
+    cache = open_cache(options, codes, collected)
+    todo, hits = cached_results(collected.files, cache)
+    dropped: list[tuple[SourceFile, bytes]] = []
+    sources, load_errors = prefilter(todo, settings, enabled=options.prefilter, dropped=dropped)
     errors.extend(load_errors)
     results, internal = lint_files(sources, collected, codes, options)
+    store_results(cache, sources, results, dropped)
     findings: list[Finding] = []
-    for result in results:
+    answered: list[CachedResult | FileResult] = [hit for _, hit in hits]
+    for result in [*answered, *results]:
         findings.extend(result.findings)
         if result.error is not None:
             errors.append(result.error)
     texts = {s.file.path: s.text for s in sources}
+    texts.update(_cached_texts(hits))
     kept, suppressions = filter_findings(findings, codes, collected, texts, settings)
     # A file the engine failed on has no findings, so its comments would all look unused.
     failed = {e.path for e in errors}
@@ -110,7 +124,7 @@ def run_check(options: CheckOptions) -> CheckResult:
         findings=tuple(sort_findings(kept)),
         errors=tuple(sorted(set(errors), key=lambda e: (e.path, e.message))),
         files_scanned=len(collected.files),
-        files_linted=len(sources),
+        files_linted=len(sources) + sum(hit.linted for _, hit in hits),
         internal_errors=internal,
         suppressions=suppressions,
     )
@@ -121,13 +135,19 @@ def collect(options: CheckOptions) -> Collected:
 
 
 def prefilter(
-    files: Sequence[SourceFile], settings: Settings
+    files: Sequence[SourceFile],
+    settings: Settings,
+    *,
+    enabled: bool = True,
+    dropped: list[tuple[SourceFile, bytes]] | None = None,
 ) -> tuple[list[SourceText], list[FileError]]:
     """Read each file; keep those whose text can hold a request, decoded.
 
     A file that fails the prefilter is never decoded or parsed, so a binary
     blob or a Latin-1 data file with a ``.py`` name that mentions no SDK costs
-    one read and no error.
+    one read and no error. Such files and their bytes are appended to
+    ``dropped`` when given (the result cache remembers them as clean).
+    ``enabled=False`` keeps every readable file (bench/ measures recall so).
     """
     kept: list[SourceText] = []
     errors: list[FileError] = []
@@ -137,7 +157,9 @@ def prefilter(
         except SourceError as exc:
             errors.append(FileError(file.path, str(exc)))
             continue
-        if not may_contain_requests(data, settings):
+        if enabled and not may_contain_requests(data, settings):
+            if dropped is not None:
+                dropped.append((file, data))
             continue
         if len(data) > settings.max_file_size:
             errors.append(
@@ -170,28 +192,97 @@ def lint_files(
     """
     if not sources or not codes:
         return [], 0
-    from promptcop.linter.engine import FileResult
+    from promptcop.linter.parallel import map_in_workers
 
     project = build_project(collected)
-    results: list[FileResult] = []
-    internal = 0
-    for source in sources:
-        try:
-            result = lint_one(source, options.settings, codes, project)
-        except Exception as exc:
-            if options.debug:
-                raise
-            internal += 1
-            message = f"internal error: {type(exc).__name__}: {exc}; please report at {REPORT_URL}"
-            error = FileError(source.file.path, message)
-            result = FileResult(source.file.path, (), error, ())
+    context = (options.settings, codes, project, options.debug)
+    outcomes = map_in_workers(_lint_guarded, context, sources, options.jobs)
+    return [result for result, _ in outcomes], sum(crashed for _, crashed in outcomes)
+
+
+def _lint_guarded(
+    context: tuple[Settings, frozenset[str], ProjectIndex, bool], source: SourceText
+) -> tuple[FileResult, bool]:
+    """One file through the engine, and whether promptcop crashed on it (runs in workers)."""
+    from promptcop.linter.engine import FileResult
+
+    settings, codes, project, debug = context
+    try:
+        result = lint_one(source, settings, codes, project)
+    except Exception as exc:
+        if debug:
+            raise
+        message = f"internal error: {type(exc).__name__}: {exc}; please report at {REPORT_URL}"
+        return FileResult(source.file.path, (), FileError(source.file.path, message), ()), True
+    # The engine turns its own crashes into error entries; they still
+    # mean a promptcop bug, so the CLI must not exit as if all was well.
+    return result, _is_internal(result.error)
+
+
+def _is_internal(error: FileError | None) -> bool:
+    return error is not None and error.message.startswith("internal error")
+
+
+def open_cache(
+    options: CheckOptions, codes: frozenset[str], collected: Collected
+) -> ResultCache | None:
+    """This run's result cache, or None when the run has none (or lints everything)."""
+    if options.cache_dir is None or not options.prefilter:
+        return None
+    from promptcop.linter.cache import ResultCache
+
+    scanned = [f.path for f in collected.files]
+    return ResultCache.open(options.cache_dir, options.settings, codes, scanned)
+
+
+def cached_results(
+    files: Sequence[SourceFile], cache: ResultCache | None
+) -> tuple[list[SourceFile], list[tuple[SourceFile, CachedResult]]]:
+    """Split ``files`` into those to check and those the cache answers for."""
+    if cache is None:
+        return list(files), []
+    todo: list[SourceFile] = []
+    hits: list[tuple[SourceFile, CachedResult]] = []
+    for file in files:
+        hit = cache.get(file.path)
+        if hit is None:
+            todo.append(file)
         else:
-            # The engine turns its own crashes into error entries; they still
-            # mean a promptcop bug, so the CLI must not exit as if all was well.
-            if result.error is not None and result.error.message.startswith("internal error"):
-                internal += 1
-        results.append(result)
-    return results, internal
+            hits.append((file, hit))
+    return todo, hits
+
+
+def store_results(
+    cache: ResultCache | None,
+    sources: Sequence[SourceText],
+    results: Sequence[FileResult],
+    dropped: Sequence[tuple[SourceFile, bytes]],
+) -> None:
+    """Remember this run's results; a promptcop crash is never cached (it must show each run)."""
+    if cache is None:
+        return
+    from promptcop.linter.cache import CachedResult
+
+    # No results at all when no rule is active: then there is nothing to remember.
+    for source, result in zip(sources, results, strict=False):
+        if not _is_internal(result.error):
+            entry = CachedResult(result.findings, result.error, result.dependencies)
+            cache.put(source.file.path, source.data, entry)
+    for file, data in dropped:
+        cache.put(file.path, data, CachedResult((), None, (), linted=False))
+    cache.save()
+
+
+def _cached_texts(hits: Sequence[tuple[SourceFile, CachedResult]]) -> dict[str, str]:
+    """Texts of cached files that passed the prefilter: suppression hygiene reads them."""
+    texts: dict[str, str] = {}
+    for file, hit in hits:
+        if hit.linted:
+            try:
+                texts[file.path] = decode_source(read_bytes(file.path))
+            except SourceError:
+                continue
+    return texts
 
 
 def build_project(collected: Collected) -> ProjectIndex:
