@@ -173,6 +173,19 @@ def test_claude_with_ctok_matches_ctok() -> None:
         assert counter.text(text) == ctok.token_count(text, version) - frame
 
 
+def test_ctok_frame_matches_the_measured_constants() -> None:
+    pytest.importorskip("ctok")
+    for family in ("v3", "v4.7", "v4.8"):
+        assert claude.ctok_frame(family) == claude._CTOK_FRAME[family]  # type: ignore[arg-type]
+
+
+def test_responses_input_items_are_counted_by_their_fields() -> None:
+    counter = TokenCounter("gpt-4o")
+    args = json.dumps({"query": "weather in Paris tomorrow afternoon"})
+    item = {"type": "function_call", "call_id": "c1", "name": "search", "arguments": args}
+    assert counter.message(item) >= OPENAI_TOKENS_PER_MESSAGE + o200k(args)
+
+
 def test_use_ctok_true_without_ctok_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(claude, "ctok_available", lambda: False)
     with pytest.raises(ImportError, match="ctok"):

@@ -135,11 +135,26 @@ def ctok_available() -> bool:
     return True
 
 
+def ctok_frame(family: ClaudeFamily) -> int:
+    """The installed ctok's single-message frame: the ``<pad>`` tokens its tokenize()
+    puts first (public API), so a newer ctok with another frame is followed."""
+    ctok = importlib.import_module("ctok")
+    try:
+        tokens = ctok.tokenize("x", _CTOK_VERSION[family])
+        return sum(
+            1
+            for t in tokens
+            if t == "\N{MATHEMATICAL LEFT ANGLE BRACKET}pad\N{MATHEMATICAL RIGHT ANGLE BRACKET}"
+        )
+    except Exception:  # an incompatible ctok: fall back to the measured 1.3.0 frame
+        return _CTOK_FRAME[family]
+
+
 def ctok_counter(family: ClaudeFamily) -> Callable[[str], int]:
     """A function text -> Claude content tokens (ctok's count minus its message frame)."""
     ctok = importlib.import_module("ctok")
     version = _CTOK_VERSION[family]
-    frame = _CTOK_FRAME[family]
+    frame = ctok_frame(family)
 
     def count(text: str) -> int:
         if not text:

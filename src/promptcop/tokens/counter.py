@@ -491,6 +491,10 @@ class TokenCounter:
             raise ValueError(
                 f"a message must be a mapping with role and content, got {type(message).__name__}"
             )
+        if "role" not in message and "type" in message:
+            # A Responses API input item (function_call, function_call_output, ...).
+            t, f = self._block_raw(message)
+            return t, f + self._per_message
         text = 0.0
         fixed = self._per_message
         name = message.get("name")
