@@ -217,3 +217,21 @@ def test_colour_only_when_asked(project: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "\x1b[" in CliRunner().invoke(main, ["check", "--color"], color=True).output
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in CliRunner().invoke(main, ["check"], color=True).output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_file_name_that_is_not_utf8(project: Path, fmt: str) -> None:
+    name = os.fsdecode(b"bad\xff.py")
+    write(project / name, SDK_HEADER + BAD_LINE)
+    result = run("--format", fmt, "--output-file", "out.txt")
+    assert result.exit_code == 1, result.output
+    text = (project / "out.txt").read_text(encoding="utf-8")  # strict: valid UTF-8
+    if fmt in ("json", "sarif"):
+        document = json.loads(text)
+        if fmt == "json":
+            assert document["findings"][0]["path"] == name
+        else:
+            location = document["runs"][0]["results"][0]["locations"][0]
+            assert location["physicalLocation"]["artifactLocation"]["uri"] == "bad%FF.py"
+    else:
+        assert "bad\\xff.py" in text

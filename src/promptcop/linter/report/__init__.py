@@ -44,6 +44,18 @@ def render(fmt: str, report: Report, *, color: bool = False) -> str:
     return renderer(report, color)
 
 
+def printable(text: str) -> str:
+    """Text safe to write as UTF-8: a file name that is not valid UTF-8 (Python keeps
+    its bytes as surrogate escapes) shows as ``bad\\xff.py`` instead of crashing the write."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def json_safe(text: str) -> str:
+    """A JSON document safe to write as UTF-8: lone surrogates become ``\\udcff`` escapes,
+    which JSON readers decode back to the same string."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _renderers() -> dict[str, Callable[[Report, bool], str]]:
     from promptcop.linter.report import github, json, sarif, text
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from promptcop.linter.model import Finding
 
-from . import Report
+from . import Report, printable
 
 _LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -28,7 +28,7 @@ def render(report: Report) -> str:
             f"::error file={escape_property(error.path)},"
             f"title={escape_property('promptcop: file not checked')}::{escape_data(error.message)}"
         )
-    return "".join(line + "\n" for line in lines)
+    return printable("".join(line + "\n" for line in lines))
 
 
 def _annotation(finding: Finding) -> str:

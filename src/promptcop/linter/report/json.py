@@ -7,7 +7,7 @@ from typing import Any
 
 from promptcop.linter.model import Finding, Fix, Location
 
-from . import Report
+from . import Report, json_safe
 
 VERSION = 1
 
@@ -19,7 +19,7 @@ def render(report: Report) -> str:
         "files_scanned": report.files_scanned,
         "errors": [{"path": e.path, "message": e.message} for e in report.errors],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

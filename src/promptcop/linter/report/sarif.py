@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from promptcop.linter.model import Finding, Location
 
-from . import Report, RuleMeta
+from . import Report, RuleMeta, json_safe
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/promptcop/promptcop"
@@ -28,7 +28,7 @@ _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def render(report: Report) -> str:
-    return json.dumps(build(report), indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(build(report), indent=2, ensure_ascii=False)) + "\n"
 
 
 def build(report: Report) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
 def fingerprint(finding: Finding) -> str:
     """Stable across line moves: the code, the file and the offending text (or the message)."""
     key = "\0".join((finding.code, finding.location.path, finding.snippet or finding.message))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def _physical(loc: Location) -> dict[str, Any]:
@@ -160,9 +160,11 @@ def _region(loc: Location) -> dict[str, Any]:
 
 def _artifact(path: str) -> dict[str, Any]:
     """A relative path stays relative to the checkout (what code scanning expects)."""
-    if os.path.isabs(path):
-        return {"uri": PurePath(path).as_uri()}
     posix = path.replace(os.sep, "/")
+    # Percent-encode the file system's bytes: a name that is not valid UTF-8
+    # (kept by Python as surrogate escapes) still gets a valid URI.
+    if os.path.isabs(path):
+        return {"uri": "file://" + quote(os.fsencode(PurePath(path).as_posix()), safe="/")}
     while posix.startswith("./"):
         posix = posix[2:]
-    return {"uri": quote(posix, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(posix), safe="/"), "uriBaseId": SRCROOT}

@@ -10,7 +10,7 @@ import click
 
 from promptcop.linter.model import Finding
 
-from . import Report
+from . import Report, printable
 
 _SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
@@ -22,7 +22,7 @@ def render(report: Report, color: bool = False) -> str:
         label = click.style("error", fg="red", bold=True) if color else "error"
         lines.append(f"{path}: {label}: {' '.join(error.message.splitlines())}")
     lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def _finding_line(finding: Finding, color: bool) -> str:
