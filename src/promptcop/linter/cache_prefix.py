@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from promptcop.facts import default_table
+from promptcop.facts import default_table, family_of
 from promptcop.linter.context import RuleContext
 from promptcop.linter.request import (
     CacheControl,
@@ -103,6 +103,9 @@ def minimum_for(ctx: RuleContext, request: Request) -> Minimum:
     try:
         facts = ctx.facts(model)
     except KeyError:
+        facts = None
+    if facts is None or (facts.guessed and family_of(model) != facts.family):
+        # Not even the family is known: a sibling's figure would be a blind guess.
         strictest = default_table().strictest_anthropic_min_cacheable
         return Minimum(strictest, model, "the strictest known minimum, model not in the table")
     return Minimum(facts.min_cacheable_tokens, model, facts.caveat if facts.guessed else "")

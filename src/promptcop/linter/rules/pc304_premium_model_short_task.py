@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from promptcop.facts import ModelFacts, default_table
+from promptcop.facts import ModelFacts, default_table, family_of
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Severity
 from promptcop.linter.request import Const, Lit, Request, atoms
@@ -116,8 +116,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             facts = ctx.facts(model)
         except KeyError:
             continue
-        if facts.tier != "premium":
-            continue
+        if facts.tier != "premium" or (facts.guessed and family_of(model) != facts.family):
+            continue  # a tier copied from another family is no evidence
         reason = _why_short(request)
         if reason is None:
             continue
