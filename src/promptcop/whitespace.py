@@ -97,8 +97,18 @@ def _code_lines(lines: list[str], fenced: list[bool]) -> set[int]:
     return out
 
 
-def analyze_whitespace(text: str) -> WhitespaceReport:
-    """Find the bloat in ``text`` and build its normalized form."""
+def analyze_whitespace(text: str, *, source_indent: int | None = None) -> WhitespaceReport:
+    """Find the bloat in ``text`` and build its normalized form.
+
+    ``source_indent`` is the indentation of the source line a string literal
+    starts on, when known. A literal whose text starts right after the opening
+    quotes has a first line without indentation; its other lines then carry
+    layout when the literal sits in an indented block (``source_indent`` > 0)
+    and their common margin is removed (``inspect.cleandoc`` style). At module
+    level, or when unknown, the margin is the one common to every line
+    (``textwrap.dedent`` style), so intentional indentation under an
+    unindented first line is kept.
+    """
     lines = text.split("\n")
     fenced: list[bool] = []
     inside = False
@@ -115,6 +125,8 @@ def analyze_whitespace(text: str) -> WhitespaceReport:
     ]
     if lines and lines[0].strip() and not lines[0][:1].isspace() and len(lines) > 1:
         body_indent = _common_prefix([_indent_of(lines[i]) for i in candidates])
+        if not source_indent:
+            body_indent = ""
     else:
         body_indent = _common_prefix([_indent_of(line) for line in lines if line.strip()])
     margin = len(body_indent)
@@ -138,7 +150,7 @@ def analyze_whitespace(text: str) -> WhitespaceReport:
             continue
         stripped = line.rstrip(" \t")
         last = i == len(dedented) - 1
-        if last and stripped:
+        if last and (stripped or len(dedented) == 1):
             # The end of the text is not the end of a line: the string may be
             # concatenated with more (``"Be brief. " + RULES``); keep its spaces.
             stripped = line
@@ -176,15 +188,14 @@ def analyze_whitespace(text: str) -> WhitespaceReport:
     )
 
 
-def normalize_whitespace(text: str) -> str:
+def normalize_whitespace(text: str, *, source_indent: int | None = None) -> str:
     """``text`` without whitespace bloat; code blocks and meaningful indentation kept.
 
-    Removes the indentation common to all lines (the first line is ignored
-    when it starts right after the opening quotes, as ``inspect.cleandoc``
-    does), trailing spaces, runs of more than one blank line and runs of 3+
-    spaces inside a line (except in table rows). Fenced code blocks and
-    indented code examples are left exactly as they are, apart from the
-    common indentation, which is the Python source's, not the prompt's.
-    Idempotent: normalising twice changes nothing more.
+    Removes the indentation common to all lines (see :func:`analyze_whitespace`
+    for ``source_indent``, the literal's source indentation), trailing spaces, runs of
+    more than one blank line and runs of 3+ spaces inside a line (except in table rows).
+    Fenced code blocks and indented code examples are left exactly as they are, apart from
+    the common indentation, which is the Python source's, not the prompt's. Idempotent:
+    normalising twice changes nothing more.
     """
-    return analyze_whitespace(text).normalized
+    return analyze_whitespace(text, source_indent=source_indent).normalized

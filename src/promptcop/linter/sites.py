@@ -240,7 +240,7 @@ def _by_shape(call: cst.Call) -> tuple[Provider, ApiKind] | None:
     has_star = any(a.star == "**" for a in call.args)
     for provider, table in (("anthropic", _ANTHROPIC), ("openai", _OPENAI)):
         for path, api in table.items():
-            if len(chain) > len(path) and chain[-len(path) :] == path:
+            if len(chain) >= len(path) and chain[-len(path) :] == path:
                 if api == "openai.responses":
                     ok = "model" in keywords and bool(keywords & {"input", "instructions"})
                 elif api == "anthropic.batch":

@@ -1084,6 +1084,10 @@ class Resolver:
                 if qual in self._factories or local in self._factories:
                     return SdkRef(None, (), self.origin(node))
                 return self.call_function(fn, list(args), {}, node, env)
+            if "." not in local and self._module_class(local) is not None:
+                # An instance of a class of this module: a known object, so a
+                # ``.messages.create`` on it is not an SDK call by shape.
+                return Ref(f"{qual}()", self.origin(node))
         provider = _client_provider(qual)
         if provider is not None:
             return SdkRef(provider, (), self.origin(node))  # type: ignore[arg-type]

@@ -177,7 +177,7 @@ def ask(q):
 class _Literal:
     node: cst.BaseExpression  # the literal (SimpleString, FormattedString, ConcatenatedString)
     texts: list[str]
-    pieces: set[cst.CSTNode]
+    pieces: dict[cst.CSTNode, str]
     fixable_text: str | None  # the value, when a plain literal whose source is its value
     model: str | None
     where: str
@@ -232,12 +232,12 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
                     plain if atom.literal and plain is not None and plain == atom.text else None
                 )
                 entry = _Literal(
-                    top, [], set(), fixable, request.model_name if request else None, where
+                    top, [], {}, fixable, request.model_name if request else None, where
                 )
                 found[top] = entry
             if atom.origin.node in entry.pieces:
                 continue  # the same piece reached through a second path
-            entry.pieces.add(atom.origin.node)
+            entry.pieces[atom.origin.node] = atom.text
             entry.texts.append(atom.text)
 
     for request in ctx.requests:
@@ -266,10 +266,24 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
 _HOLE = "\ufffc"
 
 
+def _literal_text(node: cst.CSTNode, pieces: dict[cst.CSTNode, str]) -> str:
+    """The literal's text in source order, a placeholder for each interpolation."""
+    if isinstance(node, cst.ConcatenatedString):
+        return _literal_text(node.left, pieces) + _literal_text(node.right, pieces)
+    if isinstance(node, cst.FormattedString):
+        return "".join(
+            pieces.get(part, "") if isinstance(part, cst.FormattedStringText) else _HOLE
+            for part in node.parts
+        )
+    return pieces.get(node, "")
+
+
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for literal in _collect(ctx):
-        original = _HOLE.join(literal.texts)
-        report = analyze_whitespace(original)
+        original = _literal_text(literal.node, literal.pieces)
+        start = ctx.location(literal.node)
+        line = ctx.parsed.source.splitlines()[start.line - 1] if start.line else ""
+        report = analyze_whitespace(original, source_indent=len(line) - len(line.lstrip()))
         if not report.has_bloat:
             continue
         before = ctx.count_tokens(original.replace(_HOLE, ""), literal.model)

@@ -1,0 +1,128 @@
+"""lint_source end to end: never raises, reports errors in one line, isolates rule crashes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from promptcop.config import Settings
+from promptcop.linter import rules as registry
+from promptcop.linter.context import RuleContext
+from promptcop.linter.engine import FileResult, lint_source
+from promptcop.linter.model import Finding
+from promptcop.linter.project import ProjectIndex
+
+SDK_CALL = (
+    "import anthropic\n"
+    "from datetime import datetime\n"
+    "client = anthropic.Anthropic()\n"
+    "def ask(q):\n"
+    "    return client.messages.create(\n"
+    "        model='claude-sonnet-4-6',\n"
+    "        system=f'Time: {datetime.now()}',\n"
+    "        messages=[{'role': 'user', 'content': q}],\n"
+    "    )\n"
+)
+
+
+def _lint(source: str, **kwargs: object) -> FileResult:
+    return lint_source("app.py", source, Settings(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_findings_are_sorted_with_locations_snippets_and_site_lines() -> None:
+    result = _lint(SDK_CALL)
+    assert result.error is None
+    codes = [(f.code, f.location.line) for f in result.findings]
+    assert codes == [("PC301", 5), ("PC101", 7)]
+    pc101 = result.findings[1]
+    assert pc101.snippet == "datetime.now()"
+    assert pc101.location.column == 25 and pc101.location.end_column == 39
+    assert pc101.site_line == 5
+    assert "app.py:5" in pc101.message and "`system`" in pc101.message
+
+
+def test_codes_select_rules() -> None:
+    result = _lint(SDK_CALL, codes=frozenset({"PC301"}))
+    assert [f.code for f in result.findings] == ["PC301"]
+    assert _lint(SDK_CALL, codes=frozenset()).findings == ()
+
+
+def test_related_location_when_the_value_is_made_elsewhere() -> None:
+    source = SDK_CALL.replace(
+        "def ask(q):", "def stamp():\n    return f'Time: {datetime.now()}'\ndef ask(q):"
+    ).replace("system=f'Time: {datetime.now()}'", "system=stamp()")
+    (finding,) = [f for f in _lint(source).findings if f.code == "PC101"]
+    assert finding.location.line == 5
+    assert [r.message for r in finding.related] == ["sent here"]
+    assert finding.related[0].location.line == 7
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("def broken(:\n    pass\n", "syntax error"),
+        ("x = (" * 400 + ")" * 400 + "\n", ""),
+        ("", None),
+        ("\ufeff# just a comment\n", None),
+    ],
+)
+def test_bad_input_never_raises(source: str, message: str | None) -> None:
+    result = _lint(source)
+    if message is None:
+        assert result.error is None and result.findings == ()
+    else:
+        assert result.error is not None
+        assert message in result.error.message
+        assert "\n" not in result.error.message and "Traceback" not in result.error.message
+
+
+def test_huge_generated_file() -> None:
+    body = "".join(f"V{i} = {{'k': [{i}, '{i}']}}\n" for i in range(5000))
+    result = _lint("import anthropic\n" + body)
+    assert result.error is None
+
+
+def test_a_crashing_rule_is_an_error_entry_and_others_still_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def boom(ctx: RuleContext) -> Iterator[Finding]:
+        raise ValueError("bad shape\nsecond line")
+        yield  # pragma: no cover
+
+    broken = registry.get_rule("PC101")
+    rules = tuple(
+        r if r.code != "PC101" else type(r)(**{**r.__dict__, "check": boom})
+        for r in registry.all_rules()
+    )
+    monkeypatch.setattr(registry, "_discover", lambda: rules)
+    result = _lint(SDK_CALL)
+    assert result.error is not None
+    assert "PC101" in result.error.message and "ValueError: bad shape" in result.error.message
+    assert "\n" not in result.error.message
+    assert [f.code for f in result.findings] == ["PC301"]
+    assert broken.code == "PC101"
+
+
+def test_dependencies_name_the_modules_values_came_from(tmp_path: Path) -> None:
+    (tmp_path / "prompts.py").write_text("import time\nSYSTEM = f'at {time.time()}'\n")
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import anthropic\nfrom prompts import SYSTEM\nc = anthropic.Anthropic()\n"
+        "def f(q):\n    c.messages.create(model='m', max_tokens=1, system=SYSTEM,\n"
+        "                     messages=[{'role': 'user', 'content': q}])\n"
+    )
+    project = ProjectIndex.from_paths([str(tmp_path / "prompts.py"), str(app)])
+    result = lint_source(str(app), app.read_text(), Settings(), project=project)
+    (finding,) = result.findings
+    assert finding.code == "PC101"
+    # The primary location stays in the linted file; the origin is related.
+    assert finding.location.path == str(app) and finding.location.line == 5
+    assert any(r.location.path == str(tmp_path / "prompts.py") for r in finding.related)
+    assert result.dependencies == (str(tmp_path / "prompts.py"),)
+
+
+def test_file_without_llm_calls_is_cheap_and_clean() -> None:
+    result = _lint("import os\nfrom datetime import datetime\nX = datetime.now()\n")
+    assert result == FileResult("app.py", (), None, ())

@@ -1,0 +1,257 @@
+"""Value resolution: static text, dynamic reasons, unknowns, order stability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from promptcop.config import Settings
+from promptcop.linter.project import ProjectIndex
+from promptcop.linter.request import Dyn, Map, Seq, Text, Unk, atoms
+from promptcop.linter.values import Resolver
+
+from .helpers import resolver_for, value_of
+
+
+def _text(value: object) -> str | None:
+    assert isinstance(value, Text), value
+    return value.static_text
+
+
+def _dyn(value: object) -> Dyn:
+    found = [a for a in atoms(value) if isinstance(a, Dyn)]  # type: ignore[arg-type]
+    assert found, value
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('probe("a" "b")', "ab"),
+        ('X = "a"\nprobe(X + "b")', "ab"),
+        ('X = "v%s-%d" % ("a", 2)\nprobe(X)', "va-2"),
+        ('probe("{} and {name}".format(1, name="n"))', "1 and n"),
+        ('probe(", ".join(["a", "b"]))', "a, b"),
+        ('import textwrap\nprobe(textwrap.dedent("""\n    a\n      b\n"""))', "\na\n  b\n"),
+        ('import inspect\nprobe(inspect.cleandoc("""x\n    y\n    """))', "x\ny"),
+        ('probe("  pad  ".strip().upper())', "PAD"),
+        ('probe(f"{1 + 0}x")', "1x"),
+        ('from lib import g\nprobe(f"{g()}x")', None),
+        ("N = 3\nprobe(f\"{N:03d}/{'s'!r}\")", "003/'s'"),
+        (
+            "import json\nprobe(json.dumps({'b': 1, 'a': [1, 2]}, sort_keys=True))",
+            '{"a": [1, 2], "b": 1}',
+        ),
+        ('probe("ab" * 2)', "abab"),
+        ('def helper(x="d"):\n    return "h:" + x\nprobe(helper())', "h:d"),
+        ('def helper(x):\n    return "h:" + x\nprobe(helper("y"))', "h:y"),
+        ("probe(str(12))", "12"),
+        ('S = "\\n".join(f"- {r}" for r in ["a", "b"])\nprobe(S)', "- a\n- b"),
+    ],
+)
+def test_static_text(source: str, expected: str | None) -> None:
+    value = value_of(source)
+    if expected is None:
+        assert isinstance(value, Text) and value.static_text is None
+    else:
+        assert _text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "category", "what"),
+    [
+        (
+            "from datetime import datetime\nprobe(f'now {datetime.now()}')",
+            "clock",
+            "datetime.now()",
+        ),
+        (
+            "import datetime as dt\nprobe(str(dt.datetime.utcnow()))",
+            "clock",
+            "dt.datetime.utcnow()",
+        ),
+        (
+            "import datetime\nprobe(datetime.date.today().isoformat())",
+            "date",
+            "datetime.date.today()",
+        ),
+        ("from datetime import datetime\nprobe(datetime.now().strftime('%Y-%m-%d'))", "date", ""),
+        ("from datetime import datetime\nprobe(datetime.now().strftime('%H:%M'))", "clock", ""),
+        ("import time\nprobe(time.strftime('%d %B %Y'))", "date", ""),
+        ("import time\nprobe(time.strftime('%X'))", "clock", ""),
+        ("import uuid\nprobe('id-' + uuid.uuid4().hex)", "uuid", "uuid.uuid4()"),
+        ("from random import choice\nprobe(choice(['a', 'b']))", "random", "choice"),
+        ("import secrets\nprobe(secrets.token_hex(4))", "secrets", ""),
+        ("import socket\nprobe('h' + socket.gethostname())", "hostname", ""),
+        ("import os\ndef f():\n    probe(os.getenv('X'))", "env", ""),
+        ("def f(x):\n    probe(str(id(x)))", "id", ""),
+        ("def f():\n    probe(input('> '))", "user_input", ""),
+        ("def f(name):\n    probe('Hi ' + name.title())", "param", "name"),
+        ("def f(q, store):\n    docs = store.search(q)\n    probe('\\n'.join(docs))", "param", ""),
+    ],
+)
+def test_dynamic_reasons(source: str, category: str, what: str) -> None:
+    dyn = _dyn(value_of(source))
+    assert dyn.category == category
+    assert what in dyn.what
+
+
+def test_dynamic_origin_is_the_call_inside_the_helper() -> None:
+    source = (
+        "import time\n"
+        "def stamp():\n"
+        "    t = time.time()\n"
+        "    return f'at {t}'\n"
+        "def f():\n"
+        "    probe(stamp())\n"
+    )
+    dyn = _dyn(value_of(source))
+    assert dyn.origin is not None
+    assert dyn.origin.module.location(dyn.origin.node).line == 3
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from lib import load\nprobe(load('x'))",  # opaque call: unknown, not dynamic
+        "import os\nX = os.environ.get('A', 'b')\ndef f():\n    probe(X)",  # read at import
+        "import uuid\nprobe(str(uuid.uuid5(uuid.NAMESPACE_DNS, 'x')))",
+        "class C:\n    def __init__(self, s):\n        self.s = s\n"
+        "    def f(self):\n        probe(self.s)",
+    ],
+)
+def test_unknown_is_not_dynamic(source: str) -> None:
+    value = value_of(source)
+    assert not [a for a in atoms(value) if isinstance(a, Dyn)], value
+
+
+def test_last_reaching_assignment_wins() -> None:
+    source = "import time\ndef f():\n    s = f'{time.time()}'\n    s = 'static'\n    probe(s)\n"
+    assert _text(value_of(source)) == "static"
+
+
+def test_branches_merge_conservatively() -> None:
+    source = (
+        "import time\n"
+        "def f(flag):\n"
+        "    s = 'static'\n"
+        "    if flag:\n"
+        "        s = f'{time.time()}'\n"
+        "    probe(s)\n"
+    )
+    assert isinstance(value_of(source), Unk)
+
+
+def test_augmented_text_and_list_mutations() -> None:
+    source = (
+        "def f(q):\n"
+        "    s = 'a'\n"
+        "    s += 'b'\n"
+        "    m = [{'role': 'system', 'content': s}]\n"
+        "    m.append({'role': 'user', 'content': q})\n"
+        "    probe(m)\n"
+    )
+    value = value_of(source)
+    assert isinstance(value, Seq) and len(value.items) == 2
+    first = value.items[0]
+    assert isinstance(first, Map) and _text(first.get("content")) == "ab"
+
+
+def test_self_attribute_and_class_constant() -> None:
+    source = (
+        "class Bot:\n"
+        "    PREFIX = 'You are '\n"
+        "    def __init__(self):\n"
+        "        self.name = 'Ada'\n"
+        "    def f(self):\n"
+        "        probe(self.PREFIX + self.name)\n"
+    )
+    assert _text(value_of(source)) == "You are Ada"
+
+
+def test_kwargs_dict_and_dict_call() -> None:
+    source = "BASE = {'a': 1}\nprobe(dict(**BASE, b='x'))"
+    value = value_of(source)
+    assert isinstance(value, Map) and value.has("a") and _text(value.get("b")) == "x"
+
+
+@pytest.mark.parametrize(
+    ("source", "unordered"),
+    [
+        ("probe([t for t in {'a', 'b'}])", True),
+        ("probe([t for t in sorted({'a', 'b'})])", False),
+        ("import os\nprobe([n for n in os.listdir('d')])", True),
+        ("import glob\nprobe(list(glob.glob('*.json')))", True),
+        ("from pathlib import Path\nprobe([p for p in Path('t').iterdir()])", True),
+        ("from pathlib import Path\nprobe(sorted(Path('t').glob('*')))", False),
+        ("R = {'a': 1}\nprobe(list(R.values()))", False),
+        ("def f(s):\n    R = {k: 1 for k in set(s)}\n    probe(list(R.values()))", True),
+        (
+            "import os\ndef f():\n    out = []\n    for n in os.listdir('d'):\n"
+            "        out.append(n)\n    probe(out)",
+            True,
+        ),
+        (
+            "import os\ndef f():\n    out = list(os.listdir('d'))\n    out.sort()\n    probe(out)",
+            False,
+        ),
+    ],
+)
+def test_order_stability(source: str, unordered: bool) -> None:
+    value = value_of(source)
+    assert isinstance(value, Seq), value
+    assert (value.unordered is not None) is unordered
+
+
+def test_json_dumps_of_an_unordered_dict_is_unstable() -> None:
+    source = "import json\ndef f(s):\n    d = {k: 1 for k in set(s)}\n    probe(json.dumps(d))"
+    assert _dyn(value_of(source)).category == "unordered"
+
+
+def test_recursive_helper_terminates() -> None:
+    source = "def f(n):\n    return f(n) + 'x'\nprobe(f(1))"
+    assert not [a for a in atoms(value_of(source)) if isinstance(a, Dyn)]
+
+
+def test_configured_dynamic_call() -> None:
+    source = "from app.clock import now\ndef f():\n    probe(f'{now()}')\n"
+    resolver = resolver_for(source, settings=Settings(dynamic_calls=("app.clock.now",)))
+    call = next(n for n in _calls(resolver) if n.func.value == "probe")  # type: ignore[attr-defined]
+    value = resolver.resolve_at(call.args[0].value, call)
+    assert _dyn(value).category == "configured"
+
+
+def _calls(resolver: Resolver) -> list[object]:
+    import libcst as cst
+
+    from .helpers import _walk
+
+    return [
+        n
+        for n in _walk(resolver.info.parsed.module)
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Name)
+    ]
+
+
+def test_constant_imported_from_another_scanned_module(tmp_path: Path) -> None:
+    pkg = tmp_path / "app"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "prompts.py").write_text(
+        "import datetime\nSYSTEM = 'Today is ' + str(datetime.date.today())\nSTATIC = 'x'\n"
+    )
+    main = pkg / "main.py"
+    main.write_text("from .prompts import SYSTEM, STATIC\nprobe(SYSTEM)\n")
+    project = ProjectIndex.from_paths([str(pkg / "prompts.py"), str(main)])
+    resolver = resolver_for(main.read_text(), path=str(main), project=project, name="app.main")
+    call = next(n for n in _calls(resolver) if n.func.value == "probe")  # type: ignore[attr-defined]
+    value = resolver.resolve_at(call.args[0].value, call)
+    assert _dyn(value).category == "date"
+    assert str(pkg / "prompts.py") in resolver.dependencies
+
+
+def test_deeply_nested_expression_is_bounded() -> None:
+    source = "X = " + " + ".join(["'a'"] * 300) + "\nprobe(X)"
+    value = value_of(source)
+    assert isinstance(value, (Text, Unk))
