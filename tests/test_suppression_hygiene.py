@@ -207,7 +207,8 @@ CALL_WITH_LIMIT = (
 def _codes(args: list[str], root: Path) -> list[str]:
     result = CliRunner().invoke(main, ["check", "--format", "json", *args, str(root / "app.py")])
     assert result.exit_code in (0, 1), result.output
-    return [f["code"] for f in json.loads(result.stdout)["findings"]]
+    # Only the meta rules: what other rules say about the sample is their tests' business.
+    return [f["code"] for f in json.loads(result.stdout)["findings"] if f["code"] in META_CODES]
 
 
 @pytest.fixture
