@@ -235,3 +235,13 @@ def test_file_name_that_is_not_utf8(project: Path, fmt: str) -> None:
             assert location["physicalLocation"]["artifactLocation"]["uri"] == "bad%FF.py"
     else:
         assert "bad\\xff.py" in text
+
+
+def test_engine_crash_messages_are_told_apart_from_limits() -> None:
+    from promptcop.linter.runner import is_crash
+
+    assert is_crash("internal error: KeyError: 'x'")
+    assert is_crash("internal error in rule PC101 crashed: ValueError: y")
+    assert is_crash("internal error in rule PC101: too deeply nested to analyse; PC102 crashed: Z")
+    assert not is_crash("internal error in rule PC105: too deeply nested to analyse")
+    assert not is_crash("syntax error at line 2, column 11")

@@ -220,7 +220,17 @@ def _lint_guarded(
 
 
 def _is_internal(error: FileError | None) -> bool:
-    return error is not None and error.message.startswith("internal error")
+    return error is not None and is_crash(error.message)
+
+
+def is_crash(message: str) -> bool:
+    """Whether an engine error entry reports a promptcop bug rather than odd input.
+
+    The engine writes "internal error: ..." when it crashed and "internal error in
+    rule PC105 crashed: ..." for a rule; "too deeply nested to analyse" is a limit
+    of the analysis on that file, not a bug, and must not make the run exit 2.
+    """
+    return message.startswith("internal error:") or " crashed: " in message
 
 
 def open_cache(
