@@ -83,6 +83,8 @@ _SCHEDULE_CALLS = {
     "partial",
 }
 _SLEEP_CALLS = {"sleep"}
+# Waits whose length the analysis cannot read (threading.Event.wait, asyncio.wait_for).
+_WAIT_CALLS = {"wait", "wait_for"}
 
 
 def dotted(expr: cst.CSTNode) -> str | None:
@@ -277,6 +279,20 @@ class ModuleIndex:
     def sleeps_in(self, node: cst.CSTNode) -> list[cst.Call]:
         return [c for c in self.calls_in(node) if last_part(call_name(c)) in _SLEEP_CALLS]
 
+    def waits_elsewhere(self, node: cst.CSTNode) -> bool:
+        """``node`` waits in a way we cannot measure: an event wait, or a call of a
+        same-module function that sleeps."""
+        for call in self.calls_in(node):
+            name = last_part(call_name(call))
+            if name in _WAIT_CALLS:
+                return True
+            for func in self.functions.get(name, []):
+                if self.sleeps_in(func) or any(
+                    last_part(call_name(c)) in _WAIT_CALLS for c in self.calls_in(func)
+                ):
+                    return True
+        return False
+
 
 def contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
     if tree is node:
@@ -454,6 +470,26 @@ def growth_of(index: ModuleIndex, body: cst.CSTNode, name: str) -> list[cst.CSTN
 
     body.visit(_Grow())
     return out
+
+
+def is_reset(body: cst.CSTNode, name: str) -> bool:
+    """``body`` rebinds ``name`` to a fresh list (``messages = [SYSTEM]``): nothing
+    carries over from one iteration to the next."""
+    found = False
+
+    class _Reset(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            nonlocal found
+            fresh = isinstance(node.value, (cst.List, cst.Tuple)) and not _mentions(
+                node.value, name
+            )
+            found = found or (fresh and any(dotted(t.target) == name for t in node.targets))
+
+    body.visit(_Reset())
+    return found
 
 
 def is_bounded(index: ModuleIndex, body: cst.CSTNode, name: str) -> bool:

@@ -18,6 +18,7 @@ from promptcop.linter.flow import (
     history_name,
     index_of,
     is_forever,
+    is_reset,
     names_in,
 )
 from promptcop.linter.model import Finding, Severity
@@ -198,6 +199,20 @@ class Summariser:
             return list(pool.map(self.one, docs))  # expect: PC302
 """,
     """
+from openai import OpenAI
+SYSTEM = {"role": "system", "content": "Label the ticket."}
+
+def label_all(client: OpenAI, tickets: list[str]) -> list[str]:
+    labels = []
+    for t in tickets:
+        messages = [SYSTEM]
+        messages.append({"role": "user", "content": t})
+        r = client.chat.completions.create(  # expect: PC302
+            model="gpt-4.1-mini", max_tokens=5, messages=messages)
+        labels.append(r.choices[0].message.content)
+    return labels
+""",
+    """
 import anthropic
 client = anthropic.Anthropic()
 
@@ -280,7 +295,7 @@ def _conversation(index: ModuleIndex, loop: Loop, request: Request) -> bool:
     for key in ("messages", "input"):
         arg = request.argument(key)
         name = history_name(arg.node) if arg is not None else None
-        if name and growth_of(index, loop.node, name):
+        if name and growth_of(index, loop.node, name) and not is_reset(loop.node, name):
             return True
     derived = _derived_from_answer(index, loop, request.call)
     read = set().union(*(_reads(a.node) for a in request.arguments if a.node is not None))
