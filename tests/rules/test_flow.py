@@ -112,6 +112,7 @@ def test_history_name(expr: str, name: str | None) -> None:
         ("h.append(x)\nh.pop(0)\n", True, True),
         ("h.append(x)\nh = compactor.compact(h).messages\n", True, True),
         ("h.append(x)\nif len(h) > 40:\n    h = h[2:]\n", True, True),
+        ("h = h[-19:] + [x]\n", True, True),
         ("g.append(x)\n", False, False),
     ],
 )

@@ -534,7 +534,7 @@ def is_bounded(index: ModuleIndex, body: cst.CSTNode, name: str) -> bool:
                     grows = isinstance(value, (cst.BinaryOperation, cst.List)) and _mentions(
                         value, name
                     )
-                    found = found or not grows
+                    found = found or not grows or _sliced(value, name)
 
     body.visit(_Bound())
     return found
@@ -571,3 +571,10 @@ def bound_argument(func: cst.FunctionDef, call: cst.Call, param: str) -> cst.Bas
         if arg.keyword is None and not arg.star and i < len(positional) and positional[i] == param:
             return arg.value
     return None
+
+
+def _sliced(node: cst.CSTNode, name: str) -> bool:
+    """``node`` holds ``name[a:b]`` (``history[-20:] + [turn]`` keeps a bounded tail)."""
+    if isinstance(node, cst.Subscript) and dotted(node.value) == name:
+        return any(isinstance(e.slice, cst.Slice) for e in node.slice)
+    return any(_sliced(c, name) for c in node.children)
