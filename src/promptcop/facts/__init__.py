@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 Provider = Literal["anthropic", "openai"]
 Tier = Literal["premium", "standard", "small"]
@@ -55,6 +55,9 @@ class ModelFacts:
     # from the nearest known model of the same family (``matched``).
     guessed: bool = False
     matched: str = ""
+    # (input, output) USD per MTok for requests over 200K input tokens, where the
+    # model bills long context at a higher rate (API_FACTS.md 2.6); None otherwise.
+    long_context: tuple[float, float] | None = None
 
     @property
     def caveat(self) -> str:
@@ -137,7 +140,10 @@ def _tier_of(model: str, family: str, provider: str) -> Tier:
 
 
 def _facts_from_entry(model: str, entry: Mapping[str, Any]) -> ModelFacts:
-    provider = entry.get("provider") or ("anthropic" if model.startswith("claude") else "openai")
+    provider = cast(
+        Provider,
+        entry.get("provider") or ("anthropic" if model.startswith("claude") else "openai"),
+    )
     inp = float(entry["input"])
     if provider == "anthropic":
         write5 = float(entry.get("cache_write_5m", inp * _ANTHROPIC_WRITE_5M))
@@ -165,7 +171,14 @@ def _facts_from_entry(model: str, entry: Mapping[str, Any]) -> ModelFacts:
         verified=bool(entry.get("verified", True)),
         unverified=tuple(entry.get("unverified", ())),
         note=str(entry.get("note", "")),
+        long_context=_long_context(entry.get("long_context_over_200k")),
     )
+
+
+def _long_context(entry: Any) -> tuple[float, float] | None:
+    if not isinstance(entry, Mapping):
+        return None
+    return float(entry["input"]), float(entry["output"])
 
 
 def parse_table(data: Mapping[str, Any]) -> FactsTable:
