@@ -148,3 +148,14 @@ def test_openai_cache_writes_billed_from_gpt_5_6(tmp_path: Path) -> None:
     older = chat("gpt-5", prompt=1000, completion=0)
     older["response"]["usage"]["prompt_tokens_details"]["cache_write_tokens"] = 1000
     assert _audit(tmp_path, [older])["total_cost_usd"] == pytest.approx(1000 * 1.25 / 1e6)
+
+
+def test_long_context_rate_over_200k_input_tokens(tmp_path: Path) -> None:
+    # Sonnet 4 bills $6 in / $22.50 out over 200K input tokens (API_FACTS.md 2.6);
+    # cache reads keep their 0.1x of that input price.
+    over = anthropic("claude-sonnet-4-0", input_tokens=150_000, read=60_000, output_tokens=1000)
+    # 150000*6 + 60000*0.6 + 1000*22.5 = 900000 + 36000 + 22500 -> $0.9585
+    assert _audit(tmp_path, [over])["total_cost_usd"] == pytest.approx(0.9585)
+    under = anthropic("claude-sonnet-4-0", input_tokens=150_000, output_tokens=1000)
+    # 150000*3 + 1000*15 = $0.465
+    assert _audit(tmp_path, [under])["total_cost_usd"] == pytest.approx(0.465)

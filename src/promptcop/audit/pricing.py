@@ -34,15 +34,28 @@ class Cost:
         return self.uncached + self.write_5m + self.write_1h + self.read
 
 
+# Above this many input tokens some models bill long context (API_FACTS.md 2.6).
+LONG_CONTEXT_TOKENS = 200_000
+
+
 def price(usage: Usage, facts: ModelFacts, batch: bool = False) -> Cost:
-    """USD per token class; batch calls pay ``batch_discount`` of every class (API_FACTS.md 2.2)."""
+    """USD per token class; batch calls pay ``batch_discount`` of every class (API_FACTS.md 2.2).
+
+    A request over 200K input tokens on a model with a long-context rate pays
+    that rate for input (cache writes and reads keep their multipliers of it)
+    and output (API_FACTS.md 2.6).
+    """
     scale = (facts.batch_discount if batch else 1.0) * _PER_TOKEN
+    in_scale, output = scale, facts.output
+    if facts.long_context is not None and usage.total_input > LONG_CONTEXT_TOKENS:
+        in_scale = scale * facts.long_context[0] / facts.input
+        output = facts.long_context[1]
     return Cost(
-        uncached=usage.uncached * facts.input * scale,
-        write_5m=usage.write_5m * facts.cache_write_5m * scale,
-        write_1h=usage.write_1h * facts.cache_write_1h * scale,
-        read=usage.read * facts.cache_read * scale,
-        output=usage.output * facts.output * scale,
+        uncached=usage.uncached * facts.input * in_scale,
+        write_5m=usage.write_5m * facts.cache_write_5m * in_scale,
+        write_1h=usage.write_1h * facts.cache_write_1h * in_scale,
+        read=usage.read * facts.cache_read * in_scale,
+        output=usage.output * output * scale,
     )
 
 
