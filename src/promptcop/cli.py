@@ -226,6 +226,28 @@ def check_options(func: F) -> F:
             is_flag=True,
             help="Say which config was used and how long it took; show tracebacks.",
         ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Worker processes (default: the machine's cores; 1: no workers). "
+            "Output is the same for any number.",
+        ),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Neither read nor write the result cache.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Result cache folder (default: .promptcop_cache/ in the project root, "
+            "else ~/.cache/promptcop; or $PROMPTCOP_CACHE_DIR).",
+        ),
+        # Lint every file, skipping the prefilter: bench/ measures its recall with it.
+        click.option("--no-prefilter", is_flag=True, hidden=True),
     ]
     for option in reversed(options):
         func = option(func)
@@ -257,6 +279,10 @@ def check(
     baseline: Path | None = None,
     write_baseline: Path | None = None,
     changed_since: str | None = None,
+    jobs: int | None = None,
+    no_cache: bool = False,
+    cache_dir: Path | None = None,
+    no_prefilter: bool = False,
 ) -> None:
     """Check Python files for LLM API calls that waste money.
 
@@ -284,7 +310,14 @@ def check(
         )
         if verbose:
             _describe_settings(settings)
-        options = CheckOptions(paths=targets, settings=settings, debug=_debug_enabled(verbose))
+        options = CheckOptions(
+            paths=targets,
+            settings=settings,
+            debug=_debug_enabled(verbose),
+            jobs=jobs,
+            cache_dir=None if no_cache else _cache_dir(cache_dir, settings),
+            prefilter=not no_prefilter,
+        )
         adoption = AdoptionOptions(fix, unsafe_fixes, diff, baseline, write_baseline, changed_since)
         try:
             outcome = run_adoption(options, adoption)
@@ -349,6 +382,12 @@ def _adoption_output(
         )
         status = EXIT_OK
     return EXIT_ERROR if outcome.result.internal_errors else status
+
+
+def _cache_dir(given: Path | None, settings: Settings) -> Path:
+    from promptcop.linter.cache import default_cache_dir
+
+    return given if given is not None else default_cache_dir(settings.project_root)
 
 
 def _exit_status(result: CheckResult, exit_zero: bool) -> int:
