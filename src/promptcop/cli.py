@@ -221,6 +221,11 @@ def check_options(func: F) -> F:
         ),
         click.option("-q", "--quiet", is_flag=True, help="Text format: no summary line."),
         click.option(
+            "--statistics",
+            is_flag=True,
+            help="Print how many findings each code has instead of the findings (text or json).",
+        ),
+        click.option(
             "-v",
             "--verbose",
             is_flag=True,
@@ -273,6 +278,7 @@ def check(
     color: bool | None,
     quiet: bool,
     verbose: bool,
+    statistics: bool = False,
     fix: bool = False,
     unsafe_fixes: bool = False,
     diff: bool = False,
@@ -292,6 +298,8 @@ def check(
     started = time.perf_counter()
     targets = paths or (".",)
     with _errors_become_exit_codes(verbose):
+        if statistics and output_format not in ("text", "json"):
+            _fail(f"--statistics prints text or json, not {output_format}")
         metas = rule_metas()
         overrides = Overrides(
             select=_codes(select),
@@ -335,7 +343,9 @@ def check(
         )
         use_color = _use_color(color, output_file)
         text = render(output_format, report, color=use_color)
-        if quiet and output_format == "text":
+        if statistics:
+            text = _statistics_output(report, output_format)
+        elif quiet and output_format == "text":
             text = "".join(text.splitlines(keepends=True)[:-1])
         elif output_format == "text":
             text += "".join(f"{line}\n" for line in summary_lines(outcome, adoption))
@@ -388,6 +398,19 @@ def _cache_dir(given: Path | None, settings: Settings) -> Path:
     from promptcop.linter.cache import default_cache_dir
 
     return given if given is not None else default_cache_dir(settings.project_root)
+
+
+def _statistics_output(report: Report, output_format: str) -> str:
+    from promptcop.linter.report.text import render_statistics
+    from promptcop.linter.report.text import statistics as rows
+
+    if output_format == "json":
+        document = [
+            {"code": code, "name": name, "count": count, "fixable": fixable}
+            for code, name, count, fixable in rows(report)
+        ]
+        return json.dumps(document, indent=2) + "\n"
+    return render_statistics(report)
 
 
 def _exit_status(result: CheckResult, exit_zero: bool) -> int:

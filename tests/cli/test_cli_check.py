@@ -245,3 +245,15 @@ def test_engine_crash_messages_are_told_apart_from_limits() -> None:
     assert is_crash("internal error in rule PC101: too deeply nested to analyse; PC102 crashed: Z")
     assert not is_crash("internal error in rule PC105: too deeply nested to analyse")
     assert not is_crash("syntax error at line 2, column 11")
+
+
+def test_statistics(project: Path) -> None:
+    write(project / "a.py", SDK_HEADER + BAD_LINE * 3)
+    result = run("--statistics")
+    assert result.exit_code == 1
+    assert result.output == "3  PC301  [ ] missing-max-tokens\n"
+    rows = json.loads(run("--statistics", "--format", "json").output)
+    assert rows == [{"code": "PC301", "name": "missing-max-tokens", "count": 3, "fixable": 0}]
+    result = run("--statistics", "--format", "sarif")
+    assert result.exit_code == 2
+    assert result.output == "promptcop: error: --statistics prints text or json, not sarif\n"

@@ -61,3 +61,29 @@ def fix_hint(report: Report) -> str | None:
         return f"{unsafe} fixable with `promptcop check --fix --unsafe-fixes`."
     more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
     return f"{safe} fixable with `promptcop check --fix`{more}."
+
+
+def statistics(report: Report) -> list[tuple[str, str, int, int]]:
+    """``(code, name, count, fixable)`` per code with findings, most frequent first."""
+    counts: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    for finding in report.findings:
+        row = counts.setdefault(finding.code, [0, 0])
+        row[0] += 1
+        row[1] += finding.fix is not None
+        names[finding.code] = finding.name
+    rows = [(code, names[code], n, fixable) for code, (n, fixable) in counts.items()]
+    return sorted(rows, key=lambda r: (-r[2], r[0]))
+
+
+def render_statistics(report: Report) -> str:
+    """``--statistics``: one line per code, ``count  code  [*] name`` (``[*]``: fixable)."""
+    rows = statistics(report)
+    if not rows:
+        return summary(report) + "\n"
+    width = max(len(str(r[2])) for r in rows)
+    lines = [
+        f"{count:>{width}}  {code}  {'[*]' if fixable else '[ ]'} {name}"
+        for code, name, count, fixable in rows
+    ]
+    return printable("\n".join(lines) + "\n")
