@@ -182,3 +182,12 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(command.sys, "stderr", io.StringIO())  # not a terminal
     with command._progress([str(log)]) as advance:
         assert advance is None
+
+
+def test_standard_input(tmp_path: Path) -> None:
+    text = _log(tmp_path).read_text()
+    result = CliRunner().invoke(main, ["audit", "-", "--format", "json"], input=text)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["requests"] == 2
+    assert report["skipped_lines"][0]["path"] == "-" and report["skipped_lines"][0]["line"] == 3

@@ -41,7 +41,7 @@ def _parse_when(value: str | None, flag: str, end_of_day: bool) -> datetime | No
 
 @contextmanager
 def _progress(paths: list[str]) -> Iterator[Callable[[int], None] | None]:
-    total = sum(os.path.getsize(p) for p in paths)
+    total = sum(os.path.getsize(p) for p in paths if p != "-")
     if total < _PROGRESS_MIN_BYTES or not sys.stderr.isatty():
         yield None
         return
@@ -104,11 +104,14 @@ def audit(
     """Show where the money went in request/usage LOGS and what caching, routing and
     batching would save.
 
-    LOGS are JSONL files: lines written by promptcop.record(), {"request", "response"}
-    pairs (Anthropic Messages, OpenAI Chat Completions or Responses), or Batch results.
+    LOGS are JSONL files (.gz too; - for standard input): lines written by
+    promptcop.record(), {"request", "response"} pairs (Anthropic Messages, OpenAI
+    Chat Completions or Responses), or Batch results.
     """
     paths = list(logs)
     for path in paths:
+        if path == "-":
+            continue  # standard input
         if os.path.isdir(path):
             _fail(f"cannot read {path}: is a directory")
         try:

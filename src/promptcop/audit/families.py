@@ -41,6 +41,7 @@ _MESSAGE_TEXT_KEEP = 1000
 _MIN_STATIC_CHARS = 200
 # Characters of masked system text at each end that name a family.
 _KEY_CHARS = 1000
+_MAX_TAGS_PER_FAMILY = 20
 _MIN_LOST_TOKENS = 128
 _MIN_LOST_SHARE = 0.1
 _MAX_ALIASES = 100_000
@@ -99,6 +100,7 @@ class FamilyStats:
     read_tokens: int = 0
     cost_usd: float = 0.0
     models: Counter[str] = field(default_factory=Counter)
+    tags: Counter[str] = field(default_factory=Counter)
     breaks: Counter[str] = field(default_factory=Counter)
     miss_usd: dict[str, float] = field(default_factory=dict)
     expired: int = 0
@@ -108,6 +110,12 @@ class FamilyStats:
     @property
     def cache_hit_ratio(self) -> float:
         return self.read_tokens / self.input_tokens if self.input_tokens else 0.0
+
+    @property
+    def label(self) -> str:
+        """``[id] main tags: name``, for reports."""
+        tags = ", ".join(t for t, _ in self.tags.most_common(3))
+        return f"[{self.key}] {tags}: {self.name}" if tags else f"[{self.key}] {self.name}"
 
     @property
     def total_miss_usd(self) -> float:
@@ -155,6 +163,9 @@ class FamilyTracker:
         stats.read_tokens += usage.read
         stats.cost_usd += cost.total
         stats.models[call.model] += 1
+        tag = call.tag or "(untagged)"
+        if tag in stats.tags or len(stats.tags) < _MAX_TAGS_PER_FAMILY:
+            stats.tags[tag] += 1
 
         # Compare with the last call of the same model (each model has its own cache),
         # unless this call carries on the last call's conversation on another model.

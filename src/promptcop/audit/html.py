@@ -230,7 +230,7 @@ def to_html(result: AuditResult) -> str:
             "Cache hit ratio per family",
             [
                 (
-                    f"[{f.key}] {f.name}",
+                    f.label,
                     f.cache_hit_ratio,
                     f"{100 * f.cache_hit_ratio:.0f}% of {f.requests:,} req",
                     "#009E73" if f.cache_hit_ratio >= 0.5 else "#D55E00",
@@ -279,7 +279,7 @@ def _breaks(result: AuditResult) -> str:
             )
             rows.append(
                 [
-                    (escape(f"[{f.key}] {f.name}"), None),
+                    (escape(f.label), None),
                     (escape(change), None),
                     (f'<span class="rule">{rule}</span>' if rule else "", rule),
                     (f"{count:,}", str(count)),

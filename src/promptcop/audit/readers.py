@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, BinaryIO
@@ -43,17 +44,26 @@ class _Unusable(Exception):
 def read_log(path: str, progress: Callable[[int], None] | None = None) -> Iterator[Call | Skipped]:
     """Every line of ``path`` as a Call or a Skipped; ``progress`` gets file bytes consumed.
 
-    A ``.gz`` file is decompressed on the fly (progress then counts compressed bytes).
+    A ``.gz`` file is decompressed on the fly (progress then counts compressed
+    bytes); ``-`` reads standard input.
     """
+    if path == "-":
+        yield from _read_lines(sys.stdin.buffer, path, progress)
+        return
     with open(path, "rb") as fh:
         if path.endswith(".gz"):
             yield from _read_gzip(fh, path, progress)
             return
-        for lineno, raw in enumerate(fh, 1):
-            if progress is not None:
-                progress(len(raw))
-            if not raw.strip():
-                continue
+        yield from _read_lines(fh, path, progress)
+
+
+def _read_lines(
+    fh: BinaryIO, path: str, progress: Callable[[int], None] | None
+) -> Iterator[Call | Skipped]:
+    for lineno, raw in enumerate(fh, 1):
+        if progress is not None:
+            progress(len(raw))
+        if raw.strip():
             yield parse_line(raw, path, lineno)
 
 

@@ -33,6 +33,7 @@ def _family_json(f: FamilyStats) -> dict[str, Any]:
         "cost_usd": _usd(f.cost_usd),
         "cache_hit_ratio": round(f.cache_hit_ratio, 4),
         "models": dict(f.models),
+        "tags": dict(f.tags.most_common()),
         "cache_breaks": [
             {
                 "change": change,
@@ -198,7 +199,7 @@ def to_text(result: AuditResult, top: int = 10) -> str:
     lines += ["", "Cache health by prompt family (same tools+system):"]
     for f in result.families[:top]:
         lines.append(
-            f"  [{f.key}] {f.name}: {f.requests:,} requests, {_money(f.cost_usd)}, "
+            f"  {f.label}: {f.requests:,} requests, {_money(f.cost_usd)}, "
             f"hit ratio {100 * f.cache_hit_ratio:.0f}%"
         )
         for change, count in f.breaks.most_common():
