@@ -9,7 +9,7 @@ engine. Options come from :class:`~promptcop.config.Settings` (``ctx.settings``:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -57,7 +57,6 @@ class RuleContext:
     requests: tuple[Request, ...]
     resolver: Resolver
     prompt_literals: tuple[PromptLiteral, ...] = ()
-    _parents: dict[cst.CSTNode, cst.CSTNode] | None = field(default=None, repr=False)
 
     # --- the tree -------------------------------------------------------------
 
@@ -76,9 +75,7 @@ class RuleContext:
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         """The syntactic parent of ``node`` (computed once per file, on first use)."""
-        if self._parents is None:
-            self._parents = _parent_map(self.parsed.module)
-        return self._parents.get(node)
+        return self.parsed.parents.get(node)
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         """Parents of ``node``, innermost first."""
@@ -172,14 +169,3 @@ def count_tokens(text: str, model: str | None) -> TokenCount:
 
     encoding = encoding_for_openai_model(model) if model and not estimate else "cl100k_base"
     return TokenCount(count_text(text, encoding), estimate)
-
-
-def _parent_map(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
-    parents: dict[cst.CSTNode, cst.CSTNode] = {}
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        node = stack.pop()
-        for child in node.children:
-            parents[child] = node
-            stack.append(child)
-    return parents

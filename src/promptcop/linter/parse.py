@@ -11,6 +11,7 @@ finding asks, which on a typical run is for a handful of files.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import libcst as cst
@@ -26,13 +27,22 @@ class ParseError(Exception):
 class ParsedModule:
     """A parsed file: its libcst tree, its source, and positions on demand."""
 
-    __slots__ = ("_positions", "module", "path", "source")
+    __slots__ = ("_parents", "_positions", "module", "path", "source")
 
     def __init__(self, path: str, source: str, module: cst.Module) -> None:
         self.path = path
         self.source = source
         self.module = module
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
+
+    @property
+    def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
+        """Child -> parent for every syntactic node (whitespace and punctuation
+        left out), in source pre-order; built once by :func:`walk_parents`."""
+        if self._parents is None:
+            self._parents = walk_parents(self.module)
+        return self._parents
 
     def code_for_node(self, node: cst.CSTNode) -> str:
         """The source text of ``node`` (as libcst renders it: the original text)."""
@@ -67,6 +77,72 @@ class ParsedModule:
     def line_of(self, node: cst.CSTNode) -> int:
         rng = self.code_range(node)
         return rng.start.line if rng is not None else 1
+
+
+# Fields that hold only whitespace, punctuation or plain strings: skipping them
+# makes the walk about five times cheaper than ``CSTNode.children``.
+_SKIP_FIELDS = (
+    "whitespace",
+    "lpar",
+    "rpar",
+    "comma",
+    "dot",
+    "equal",
+    "semicolon",
+    "colon",
+    "leading_lines",
+    "lines_after_decorators",
+    "header",
+    "footer",
+    "trailing_whitespace",
+    "first_line",
+    "empty_lines",
+    "indent",
+    "last_line",
+    "newline",
+    "operator",
+    "asynchronous",
+    "arrow",
+    "lbrace",
+    "rbrace",
+    "lbracket",
+    "rbracket",
+    "leading_whitespace",
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = tuple(
+            f.name for f in dataclasses.fields(kind) if not f.name.startswith(_SKIP_FIELDS)
+        )
+        _FIELDS[kind] = names
+    return names
+
+
+def walk_parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Parent of every syntactic node, keys in source pre-order.
+
+    Reads the dataclass fields directly instead of ``CSTNode.children`` (which
+    runs libcst's visitor machinery per node) and skips whitespace-only fields.
+    """
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        children: list[cst.CSTNode] = []
+        for name in _fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif isinstance(value, (tuple, list)):
+                children.extend(v for v in value if isinstance(v, cst.CSTNode))
+        for child in children:
+            parents[child] = node
+        stack.extend(reversed(children))
+    return parents
 
 
 def parse_source(path: str, source: str) -> ParsedModule:

@@ -435,16 +435,20 @@ class Request:
     def prefix_parts(self) -> tuple[Part, ...]:
         """The parts in the cacheable prefix, in API order.
 
-        Tools, system and instructions always are (they open every request of
-        a conversation). A message part is when a later part is a breakpoint,
-        or when it is not in the final message: the final user turn changes on
-        every request anyway, so a dynamic value there costs nothing
-        (API_FACTS.md 1.4, 1.11; OpenAI caches the same prefix, 3.2).
+        With explicit breakpoints (and no top-level automatic caching) the
+        prefix ends at the last marked block: what follows is never cached, so
+        a dynamic value there costs nothing extra (API_FACTS.md 1.3b, 1.4).
+        Otherwise tools, system and instructions always are (they open every
+        request of a conversation) and a message part is unless it belongs to
+        the final user turn, which changes on every request anyway
+        (API_FACTS.md 1.3a, 1.11; OpenAI caches the same prefix, 3.2).
         """
         last_marker = -1
         for i, part in enumerate(self.parts):
             if part.cache_control is not None:
                 last_marker = i
+        if last_marker >= 0 and self.cache_control is None:
+            return tuple(self.parts[: last_marker + 1])
         out: list[Part] = []
         for i, part in enumerate(self.parts):
             opening = part.section in ("tools", "functions", "system", "instructions")

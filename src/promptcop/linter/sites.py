@@ -117,13 +117,8 @@ def index_module(info: ModuleInfo) -> ModuleIndex:
     calls: list[cst.Call] = []
     literals: list[PromptLiteral] = []
     if want_calls or bound_names or want_literals:
-        stack: list[cst.CSTNode] = [info.parsed.module]
-        while stack:
-            node = stack.pop()
-            children = node.children
-            for child in children:
-                parents[child] = node
-            stack.extend(reversed(children))
+        parents = info.parsed.parents
+        for node in parents:
             if isinstance(node, cst.Call):
                 func = node.func
                 if (isinstance(func, cst.Attribute) and func.attr.value in _METHODS) or (

@@ -511,14 +511,7 @@ class Resolver:
     @property
     def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
         if self._parents is None:
-            parents: dict[cst.CSTNode, cst.CSTNode] = {}
-            stack: list[cst.CSTNode] = [self.info.parsed.module]
-            while stack:
-                node = stack.pop()
-                for child in node.children:
-                    parents[child] = node
-                    stack.append(child)
-            self._parents = parents
+            self._parents = self.info.parsed.parents
         return self._parents
 
     def set_parents(self, parents: dict[cst.CSTNode, cst.CSTNode]) -> None:
