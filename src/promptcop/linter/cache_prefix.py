@@ -186,8 +186,10 @@ def marker_node(ctx: RuleContext, request: Request, bp: Breakpoint) -> cst.CSTNo
     """Where to point at a breakpoint in the linted file: the marker written in the
     request, else its block, else the call (a shared ``EPH`` constant is not the place)."""
     node = bp.marker.node
-    if node is not None and bp.marker.module is ctx.parsed and _within(ctx, node, request.call):
-        return node
+    owners = [request.call] + ([bp.part.node] if bp.part and bp.part.node else [])
+    if node is not None and bp.marker.module is ctx.parsed:
+        if any(_within(ctx, node, owner) for owner in owners):
+            return node
     if bp.part is not None and bp.part.node is not None:
         return bp.part.node
     return request.call
