@@ -187,9 +187,9 @@ def marker_node(ctx: RuleContext, request: Request, bp: Breakpoint) -> cst.CSTNo
     request, else its block, else the call (a shared ``EPH`` constant is not the place)."""
     node = bp.marker.node
     owners = [request.call] + ([bp.part.node] if bp.part and bp.part.node else [])
-    if node is not None and bp.marker.module is ctx.parsed:
-        if any(_within(ctx, node, owner) for owner in owners):
-            return node
+    mine = node is not None and bp.marker.module is ctx.parsed
+    if node is not None and mine and any(_within(ctx, node, owner) for owner in owners):
+        return node
     if bp.part is not None and bp.part.node is not None:
         return bp.part.node
     return request.call
