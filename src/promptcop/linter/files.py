@@ -23,7 +23,7 @@ import os
 import re
 import stat
 import tokenize
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -439,7 +439,3 @@ def human_size(size: int) -> str:
     if size >= 1_000_000:
         return f"{size / 1_000_000:.1f} MB"
     return f"{size / 1000:.0f} kB"
-
-
-def iter_paths(files: Iterable[SourceFile]) -> list[str]:
-    return [f.path for f in files]

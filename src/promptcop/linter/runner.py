@@ -79,10 +79,6 @@ class CheckResult:
     suppressions: Mapping[str, Suppressions] = field(default_factory=dict, compare=False)
 
 
-class InternalError(Exception):
-    """promptcop itself failed on a file; carries the path for the message."""
-
-
 def available_codes() -> frozenset[str]:
     """The codes of every rule in the registry."""
     from promptcop.linter.rules import rule_codes

@@ -176,11 +176,3 @@ def filter_suppressed(
         if not silenced:
             kept.append(finding)
     return kept, {path: t for path, t in tables.items() if t.directives}
-
-
-def directive_codes(directives: Iterable[Directive]) -> set[str]:
-    out: set[str] = set()
-    for directive in directives:
-        if directive.codes:
-            out |= directive.codes
-    return out
