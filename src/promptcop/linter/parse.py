@@ -11,6 +11,7 @@ finding asks, which on a typical run is for a handful of files.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Mapping
 
@@ -145,6 +146,24 @@ def walk_parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
     return parents
 
 
+def _syntax_message(source: str, exc: cst.ParserSyntaxError) -> str:
+    """One line naming where the source is invalid.
+
+    libcst's native parser reports positions loosely, so on failure (only
+    then) ask CPython's parser, whose line, column and message users know.
+    """
+    try:
+        ast.parse(source)
+    except SyntaxError as err:
+        where = f"line {err.lineno}" + (f", column {err.offset}" if err.offset else "")
+        return f"syntax error at {where}: {err.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    detail = exc.message.splitlines()[0] if exc.message else "invalid syntax"
+    detail = detail.removeprefix("parser error: ")
+    return f"cannot parse (libcst): {detail}"
+
+
 def parse_source(path: str, source: str) -> ParsedModule:
     """Parse ``source``; raise :class:`ParseError` with a one-line reason on bad input.
 
@@ -154,10 +173,7 @@ def parse_source(path: str, source: str) -> ParsedModule:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        raise ParseError(
-            f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
-            f"{exc.message.splitlines()[0] if exc.message else 'invalid syntax'}"
-        ) from None
+        raise ParseError(_syntax_message(source, exc)) from None
     except RecursionError:
         raise ParseError("too deeply nested to parse") from None
     except (ValueError, TypeError, SyntaxError) as exc:
