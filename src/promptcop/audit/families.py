@@ -6,18 +6,24 @@ family) and the system text with timestamp-like tokens masked (so a clock in
 the system prompt does not turn every request into a family of one). The
 model is not part of the key, so a model switch shows up inside a family.
 
+The tools are compared as a set and the system text by its first or its last
+1,000 characters: a request joins a family when either end matches, so a
+per-user line ahead of static rules (or after them) stays in one family.
+
 For each request we compare its parts with the previous request of the same
-family. When it read fewer cached tokens than that previous request left in
-the cache, the first differing part says why, and each cause links to the
-lint rule that finds it in code:
+family and model (each model has its own cache), or with the previous request
+of the family when it carries that conversation on to another model. When it
+read fewer cached tokens than that previous request left in the cache, the
+first differing part says why, and each cause links to the lint rule that
+finds it in code:
 
 - timestamp-like token changed (clock, date, uuid, epoch, hex id): PC101
 - a dynamic part before an unchanged static part: PC102
 - the same tools in another order: PC103
 - a different model: PC105
 
-Only the last request of each family is kept (its parts, trimmed), so memory
-grows with the number of families, never with the log.
+Only the last request of each family and model is kept (its parts, trimmed),
+so memory grows with the number of families, never with the log.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ MAX_EXAMPLES = 5
 _OPENAI_MIN = 1024
 _OPENAI_STEP = 128
 _MESSAGE_TEXT_KEEP = 1000
+_MESSAGE_PARTS_KEEP = 64
 _MIN_STATIC_CHARS = 200
 # Characters of masked system text at each end that name a family.
 _KEY_CHARS = 1000
@@ -300,8 +307,14 @@ def _miss_rate(cost: Cost, paid_tokens: int, facts: ModelFacts, batch: bool) -> 
 
 
 def _trim(parts: tuple[Part, ...]) -> tuple[Part, ...]:
+    """The parts kept for the next comparison: bounded, whatever the conversation's length."""
     out = []
+    messages = 0
     for part in parts:
+        if part.section == "messages":
+            messages += 1
+            if messages > _MESSAGE_PARTS_KEEP:
+                break
         if part.section == "messages" and len(part.text) > _MESSAGE_TEXT_KEEP:
             part = Part(
                 part.section,
