@@ -81,6 +81,7 @@ def count_tokens(
     """
     if isinstance(messages, (str, bytes, Mapping)):
         raise ValueError("messages must be a list of message mappings")
+    _check_format(format)
     if exact:
         from promptcop.tokens.exact import exact_count
 
