@@ -68,7 +68,13 @@ def test_fan_out_through_two_helpers() -> None:
 
 @pytest.mark.parametrize(
     ("decorator", "handler"),
-    [("@app.route('/x')", True), ("@router.post('/x')", True), ("@functools.cache", False)],
+    [
+        ("@app.route('/x')", True),
+        ("@router.post('/x')", True),
+        ("@bot.command()", True),
+        ("@click.command()", False),
+        ("@functools.cache", False),
+    ],
 )
 def test_handlers_by_decorator(decorator: str, handler: bool) -> None:
     index = _index(f"{decorator}\ndef view(items):\n    send(items)\n")

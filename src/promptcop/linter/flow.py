@@ -52,7 +52,6 @@ _HANDLER_DECORATORS = (
     "action",
     "event",
     "message",
-    "command",
     "on_message",
     "message_handler",
     "callback_query_handler",
@@ -323,6 +322,10 @@ def _looks_like_handler(index: ModuleIndex, func: cst.FunctionDef) -> bool:
             target = target.func
         name = dotted(target) or ""
         if "." in name and last_part(name) in _HANDLER_DECORATORS:
+            return True
+        # @bot.command() answers a chat user; @click.command() / @app.command() is a CLI job.
+        head = name.split(".")[0].lower()
+        if last_part(name) in ("command", "hybrid_command") and ("bot" in head or head == "tree"):
             return True
         if last_part(name) in ("api_view", "require_http_methods", "require_POST", "csrf_exempt"):
             return True
