@@ -681,7 +681,7 @@ class TokenCounter:
             fixed += _OPENAI_FUNC_INIT
             desc = str(fn.get("description") or "").removesuffix(".")
             text += self._raw(f"{fn['name']}:{desc}")
-            params = fn.get("parameters") or {}
+            params = fn.get("parameters") or fn.get("input_schema") or {}  # or Anthropic-shaped
             props = params.get("properties") if isinstance(params, Mapping) else None
             if not isinstance(props, Mapping) or not props:
                 continue
