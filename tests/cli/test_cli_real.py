@@ -62,3 +62,27 @@ def test_console_script_exit_codes_and_text(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("promptcop: error: --select: unknown rule code")
     assert "Traceback" not in proc.stderr
+
+
+def test_explicit_file_still_follows_imports_from_unlisted_modules(tmp_path: Path) -> None:
+    # pre-commit passes only the staged file; the prompt it imports lives next door
+    (tmp_path / "app" / "sub").mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app" / "sub" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "app" / "prompts.py").write_text(
+        "from datetime import datetime\n\nSYSTEM = f'You help. Now: {datetime.now()}'\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "app" / "sub" / "main.py").write_text(
+        "import anthropic\n\nfrom ..prompts import SYSTEM\n\nclient = anthropic.Anthropic()\n\n\n"
+        "def ask(q: str):\n    return client.messages.create(\n"
+        "        model='claude-sonnet-4-5', max_tokens=100, system=SYSTEM,\n"
+        "        messages=[{'role': 'user', 'content': q}],\n    )\n",
+        encoding="utf-8",
+    )
+    proc = run(
+        "check", "--isolated", "--no-cache", "--format", "json", "app/sub/main.py", cwd=tmp_path
+    )
+    document = json.loads(proc.stdout)
+    assert document["files_scanned"] == 1
+    assert [f["code"] for f in document["findings"]] == ["PC101"]

@@ -295,7 +295,51 @@ def build_project(collected: Collected) -> ProjectIndex:
     """The index the engine resolves cross-module names with (``from .prompts import SYSTEM``)."""
     from promptcop.linter.project import ProjectIndex
 
-    return ProjectIndex.from_paths([f.path for f in collected.files])
+    return ProjectIndex.from_paths(index_paths(collected))
+
+
+def index_paths(collected: Collected) -> list[str]:
+    """The checked files, plus the modules next to and above each file named explicitly.
+
+    pre-commit passes only the staged files; without their neighbours a
+    ``from ..prompts import SYSTEM`` could not be followed and a cache killer
+    defined in an unchanged module would go unseen. The extra modules are only
+    indexed (read when an import asks for them), never linted. Listing the
+    file's folder and its package ancestors is a handful of ``listdir`` calls.
+    """
+    paths = [f.path for f in collected.files]
+    seen = {os.path.normpath(p) for p in paths}
+    folders: dict[str, None] = {}
+    for file in collected.files:
+        if file.explicit:
+            for folder in _package_folders(os.path.dirname(file.path)):
+                folders.setdefault(folder)
+    for folder in folders:
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.normpath(os.path.join(folder, name))
+            if name.endswith(".py") and path not in seen and os.path.isfile(path):
+                seen.add(path)
+                paths.append(path)
+    return paths
+
+
+def _package_folders(folder: str) -> list[str]:
+    """``folder`` and each enclosing folder while the one below is a package (``__init__.py``)."""
+    out = [folder]
+    current = folder
+    for _ in range(32):  # a symlink loop cannot make this walk forever
+        if not os.path.isfile(os.path.join(current or ".", "__init__.py")):
+            break
+        parent = os.path.dirname(os.path.abspath(current or "."))
+        current = os.path.normpath(os.path.join(current, os.pardir)) if current else os.pardir
+        if os.path.abspath(current) != parent:
+            break
+        out.append(current)
+    return out
 
 
 def lint_one(
