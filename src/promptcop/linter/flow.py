@@ -475,6 +475,29 @@ def growth_of(index: ModuleIndex, body: cst.CSTNode, name: str) -> list[cst.CSTN
     return out
 
 
+def growth_through_helpers(index: ModuleIndex, body: cst.CSTNode, name: str) -> list[cst.Call]:
+    """Calls in ``body`` of same-module functions that append to ``name`` themselves
+    (``self.add_user(text)`` growing ``self.history``; a module-level list)."""
+    if "." in name and not name.startswith(("self.", "cls.")):
+        return []
+    out: list[cst.Call] = []
+    for call in index.calls_in(body):
+        for func in index.functions.get(last_part(call_name(call)), []):
+            if func is not index.enclosing_def(call) and growth_of(index, func.body, name):
+                out.append(call)
+                break
+    return out
+
+
+def bounded_through_helpers(index: ModuleIndex, body: cst.CSTNode, name: str) -> bool:
+    """A same-module function called in ``body`` trims ``name`` (``self.trim()``)."""
+    for call in index.calls_in(body):
+        for func in index.functions.get(last_part(call_name(call)), []):
+            if func is not index.enclosing_def(call) and is_bounded(index, func.body, name):
+                return True
+    return False
+
+
 def is_reset(body: cst.CSTNode, name: str) -> bool:
     """``body`` rebinds ``name`` to a fresh list (``messages = [SYSTEM]``): nothing
     carries over from one iteration to the next."""

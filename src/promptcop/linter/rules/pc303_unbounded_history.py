@@ -10,7 +10,9 @@ from promptcop.linter.context import RuleContext
 from promptcop.linter.flow import (
     ModuleIndex,
     bound_argument,
+    bounded_through_helpers,
     growth_of,
+    growth_through_helpers,
     history_name,
     index_of,
     is_bounded,
@@ -72,6 +74,26 @@ None.
 """
 
 VALID = [
+    """
+import anthropic
+
+class Session:
+    def __init__(self) -> None:
+        self.client = anthropic.Anthropic()
+        self.history: list = []
+
+    def trim(self) -> None:
+        while len(self.history) > 20:
+            self.history.pop(0)
+
+    def run(self) -> None:
+        while True:
+            self.history.append({"role": "user", "content": input("> ")})
+            self.trim()
+            r = self.client.messages.create(
+                model="claude-sonnet-4-6", max_tokens=400, messages=self.history)
+            self.history.append({"role": "assistant", "content": r.content[0].text})
+""",
     """
 import anthropic
 client = anthropic.Anthropic()
@@ -142,6 +164,24 @@ class Agent:
             self.messages.append({"role": "assistant", "content": r.output_text})
 """,
     """
+import anthropic
+
+class Session:
+    def __init__(self) -> None:
+        self.client = anthropic.Anthropic()
+        self.history: list = []
+
+    def add(self, role: str, text: str) -> None:
+        self.history.append({"role": role, "content": text})
+
+    def run(self) -> None:
+        while True:
+            self.add("user", input("> "))  # expect: PC303
+            r = self.client.messages.create(
+                model="claude-sonnet-4-6", max_tokens=400, messages=self.history)
+            self.add("assistant", r.content[0].text)
+""",
+    """
 from openai import OpenAI
 client = OpenAI()
 
@@ -187,10 +227,12 @@ def _in_loops(
         node = loop.node
         if not isinstance(node, (cst.For, cst.While)) or _few_rounds(ctx, node):
             continue
-        grows = growth_of(index, node.body, name)
+        grows = growth_of(index, node.body, name) or growth_through_helpers(index, node.body, name)
         if not grows:
             continue
-        if not is_bounded(index, node, name):
+        if not is_bounded(index, node, name) and not bounded_through_helpers(
+            index, node.body, name
+        ):
             yield ctx.finding(
                 code=CODE,
                 name=NAME,
