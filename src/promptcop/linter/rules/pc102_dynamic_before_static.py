@@ -36,8 +36,10 @@ larger static part of the cacheable prefix:
 - in a block list: a dynamic system or message block before static blocks;
 - before a `cache_control` breakpoint: the marked prefix contains it.
 
-Clock, uuid and random values are PC101 wherever they stand; a dynamic value
-in the final user message is how chat works and is not reported.
+"Larger" means at least about a dozen tokens (48 characters) of static text
+after the per-request value, and more than before it. Clock, uuid and random
+values are PC101 wherever they stand; a dynamic value in the final user
+message is how chat works and is not reported.
 
 ## Why is this bad?
 A cache hit needs the prefix to match byte for byte (API_FACTS.md 1.4, 1.11),

@@ -27,7 +27,8 @@ tokens and carries no meaning: the indentation of a triple-quoted literal
 written inside an indented block and never dedented, trailing spaces, runs of
 3 or more blank lines, long runs of spaces inside a line. The message says how
 many tokens a rewrite saves (counted with the project's tokenizer; for Claude
-models the offline count is an estimate).
+models the offline count is an estimate); whitespace worth fewer than 2 tokens
+is not reported.
 
 ## Why is this bad?
 Every whitespace token is billed as input on every request, and again as a
@@ -261,6 +262,8 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
     return list(found.values())
 
 
+# Whitespace that a rewrite would save fewer tokens of is not worth a finding.
+_MIN_TOKENS_SAVED = 2
 # Stands for an interpolated value between the text pieces of one f-string:
 # not whitespace, so it neither hides nor creates bloat.
 _HOLE = "\ufffc"
@@ -289,6 +292,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         before = ctx.count_tokens(original.replace(_HOLE, ""), literal.model)
         after = ctx.count_tokens(report.normalized.replace(_HOLE, ""), literal.model)
         saved = max(before.tokens - after.tokens, 0)
+        if saved < _MIN_TOKENS_SAVED:
+            continue  # a stray space the tokenizer merges anyway costs nothing
         tokens = f"about {saved}" if before.estimate else str(saved)
         message = (
             f"prompt text sent as {literal.where} wastes whitespace "
