@@ -118,3 +118,42 @@ def test_offline_count_never_calls_the_client() -> None:
     client = FakeAnthropic()
     count_tokens(ANTHROPIC_MESSAGES, "claude-sonnet-4-6", client=client)
     assert client.calls == []
+
+
+def test_exact_mode_with_the_real_sdks_over_a_mock_transport() -> None:
+    """The real SDK methods accept exactly the arguments we pass (no network: mock transport)."""
+    httpx2 = pytest.importorskip("httpx2")
+    anthropic = pytest.importorskip("anthropic")
+    openai = pytest.importorskip("openai")
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    def handler(request: Any) -> Any:
+        sent.append((request.url.path, json.loads(request.content)))
+        return httpx2.Response(200, json={"object": "response.input_tokens", "input_tokens": 42})
+
+    def http() -> Any:
+        return httpx2.Client(transport=httpx2.MockTransport(handler))
+
+    claude = anthropic.Anthropic(api_key="test", http_client=http(), max_retries=0)
+    tools = [{"name": "t", "description": "d", "input_schema": {"type": "object"}}]
+    n = count_tokens(
+        ANTHROPIC_MESSAGES, "claude-sonnet-4-6", system="s", tools=tools, exact=True, client=claude
+    )
+    assert n == 42
+    gpt = openai.OpenAI(api_key="test", http_client=http(), max_retries=0)
+    assert count_tokens(ANTHROPIC_MESSAGES, "gpt-4o", system="s", exact=True, client=gpt) == 42
+    assert sent == [
+        (
+            "/v1/messages/count_tokens",
+            {
+                "model": "claude-sonnet-4-6",
+                "messages": ANTHROPIC_MESSAGES,
+                "system": "s",
+                "tools": tools,
+            },
+        ),
+        (
+            "/v1/responses/input_tokens",
+            {"model": "gpt-4o", "input": ANTHROPIC_MESSAGES, "instructions": "s"},
+        ),
+    ]
