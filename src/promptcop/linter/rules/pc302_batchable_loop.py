@@ -14,6 +14,7 @@ from promptcop.linter.flow import (
     contains,
     dotted,
     growth_of,
+    growth_through_helpers,
     has_exit,
     history_name,
     index_of,
@@ -295,7 +296,9 @@ def _conversation(index: ModuleIndex, loop: Loop, request: Request) -> bool:
     for key in ("messages", "input"):
         arg = request.argument(key)
         name = history_name(arg.node) if arg is not None else None
-        if name and growth_of(index, loop.node, name) and not is_reset(loop.node, name):
+        if not name or is_reset(loop.node, name):
+            continue
+        if growth_of(index, loop.node, name) or growth_through_helpers(index, loop.node, name):
             return True
     derived = _derived_from_answer(index, loop, request.call)
     read = set().union(*(_reads(a.node) for a in request.arguments if a.node is not None))
