@@ -289,18 +289,30 @@ class _Planner:
     def pinned(self) -> int:
         return self.base + self.h.s_shr[self.head_end()]
 
+    def pinned_exact(self) -> int:
+        """System, tools and pinned turns (oversized results cut), counted exactly."""
+        h = self.h
+        return self.base + sum(
+            h.form(i, frozenset(), True)[1] if i in h.shr else h.counts[i]
+            for i in range(self.head_end())
+        )
+
     def fit(self, target: int, *, min_cut: int = -1) -> _Plan | int:
         """A plan whose exact total is <= ``target``, or the smallest total reachable."""
+        aim = target
         for _ in range(6):
-            levels = self._levels(target, min_cut)
+            levels = self._levels(aim, min_cut)
             if isinstance(levels, int):
-                return levels
+                # Estimated out of reach: build the smallest plan and count it exactly,
+                # so that BudgetExceeded.needed is a budget that works.
+                plan = self._materialise(*self._smallest(min_cut))
+                return plan if plan.total <= target else plan.total
             plan = self._materialise(*levels)
             if plan.total <= target:
                 return plan
             # An estimate was short: aim lower by the miss and plan again.
-            target -= plan.total - target
-        return levels if isinstance(levels, int) else plan.total
+            aim -= plan.total - target
+        return plan.total
 
     def _levels(
         self, target: int, min_cut: int
@@ -368,6 +380,21 @@ class _Planner:
         total = base + h.s_shr[head] + self._sys(head, start) + h.s_shr[n] - h.s_shr[start]
         cleared = self._clear_until(start, total, target, exempt)
         return self._kept(head, start), cleared, True, c, exempt
+
+    def _smallest(
+        self, min_cut: int
+    ) -> tuple[list[int], set[int], bool, int, dict[int, frozenset[int]]]:
+        """Every droppable turn dropped, every clearable result cleared, oversized ones cut."""
+        h = self.h
+        turns = h.turns
+        head = self.head_end()
+        hi = len(turns) - 1
+        c = hi if max(self.keep_first + 1, min_cut) <= hi else max(min_cut, self.keep_first)
+        start = turns[c] if 0 <= c < len(turns) else len(h)
+        begin = max(start, head)
+        cleared = set(h.clearable[bisect.bisect_left(h.clearable, begin) :])
+        exempt = h.exempt(self.keep_results)
+        return self._kept(head, start), cleared, True, c if start > head else -1, exempt
 
     def _sys(self, a: int, b: int) -> int:
         return self.h.s_sys[b] - self.h.s_sys[a] if b > a else 0
@@ -529,6 +556,8 @@ class Compactor:
             h = self._history = _History(fmt, self.counter, self.max_tool_result_tokens)
         start = len(h)
         h.extend(new)
+        if not len(h):
+            raise ValueError("no messages: a request needs at least one message")
         planner = _Planner(
             h, base=self._base, keep_first=self.keep_first, keep_results=self.keep_tool_results
         )
@@ -565,9 +594,12 @@ class Compactor:
     # -- internals -------------------------------------------------------------------------
 
     def _recut(self, planner: _Planner, old: _Plan | None) -> _Plan:
+        # Until a new plan stands, none does: if this raises (BudgetExceeded, a
+        # failing summariser), the next call plans the whole history afresh.
+        self._plan = None
         h = planner.h
         pinned = planner.pinned()
-        low = pinned + int(self.low_water * max(0, self.budget - pinned))
+        low = min(self.budget, pinned + int(self.low_water * max(0, self.budget - pinned)))
         reserve = min(_SUMMARY_MAX, self.budget // _SUMMARY_SHARE) if self.summarizer else 0
         min_cut = old.cut if old is not None else -1
         tries = [(low - reserve, True), (self.budget - reserve, True)]
@@ -582,7 +614,7 @@ class Compactor:
                 found.build(h)
                 return found
             needed = found
-        raise BudgetExceeded(needed=needed, budget=self.budget, pinned=pinned)
+        raise BudgetExceeded(needed=needed, budget=self.budget, pinned=planner.pinned_exact())
 
     def _summarise(self, h: _History, plan: _Plan, old: _Plan | None) -> None:
         assert self.summarizer is not None and plan.dropped is not None
