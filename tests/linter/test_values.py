@@ -255,3 +255,21 @@ def test_deeply_nested_expression_is_bounded() -> None:
     source = "X = " + " + ".join(["'a'"] * 300) + "\nprobe(X)"
     value = value_of(source)
     assert isinstance(value, (Text, Unk))
+
+
+def test_string_template_substitute() -> None:
+    source = (
+        "import string\n"
+        "T = string.Template('Hi $name, ${x}$$')\n"
+        "def f(name):\n"
+        "    probe(T.substitute(name=name, x='!'))\n"
+    )
+    value = value_of(source)
+    assert isinstance(value, Text)
+    assert [a.text if not isinstance(a, Dyn) else a.category for a in value.atoms] == [  # type: ignore[union-attr]
+        "Hi ",
+        "param",
+        ", ",
+        "!",
+        "$",
+    ]

@@ -1105,6 +1105,9 @@ class Resolver:
                 fn_ = textwrap.dedent if qual == "textwrap.dedent" else _cleandoc
                 return _text_transform(inner, fn_, self.origin(node))
             return self.unk(node, "dedent()")
+        if qual == "string.Template" and args:
+            # The template's text stands for the Template; .substitute() fills it.
+            return self.to_text(self.resolve(args[0].value, env), args[0].value)
         if qual == "json.dumps":
             return self._json_dumps(node, env)
         if qual in _LISTING_CALLS:
@@ -1329,6 +1332,8 @@ class Resolver:
             return self._format(recv, node, env)
         if method == "join" and args:
             return self._join(recv, args[0].value, env, node)
+        if method in ("substitute", "safe_substitute"):
+            return self._substitute(recv, node, env)
         if method == "format_map" and args:
             mapping = self.resolve(args[0].value, env)
             if isinstance(mapping, Map):
@@ -1344,6 +1349,39 @@ class Resolver:
         if dyn is not None:
             return dyn
         return self.unk(node, f"str.{method}()")
+
+    def _substitute(self, recv: Text, node: cst.Call, env: Env) -> Value:
+        """``string.Template(text).substitute(...)``: ``$name`` / ``${name}`` filled in."""
+        named: dict[str, Value] = {}
+        for a in node.args:
+            if a.keyword is not None:
+                named[a.keyword.value] = self.resolve(a.value, env)
+            else:
+                mapping = self.resolve(a.value, env)
+                if isinstance(mapping, Map):
+                    named.update(dict(mapping.entries))
+        out: list[Atom] = []
+        pattern = re.compile(r"\$(?:(\$)|([_a-zA-Z]\w*)|\{([_a-zA-Z]\w*)\})")
+        for atom in recv.atoms:
+            if not isinstance(atom, Lit):
+                out.append(atom)
+                continue
+            pos = 0
+            for m in pattern.finditer(atom.text):
+                if m.start() > pos:
+                    out.append(Lit(atom.text[pos : m.start()], atom.origin))
+                pos = m.end()
+                if m.group(1):
+                    out.append(Lit("$", atom.origin))
+                    continue
+                value = named.get(m.group(2) or m.group(3) or "")
+                if value is None:
+                    out.append(Unk("template field", self.origin(node)))
+                else:
+                    out.extend(self.to_text(value, node).atoms)
+            if pos < len(atom.text):
+                out.append(Lit(atom.text[pos:], atom.origin))
+        return Text(tuple(out), self.origin(node))
 
     def _split_replace(self, recv: Text, old: str, new: Text, node: cst.CSTNode) -> Value:
         out: list[Atom] = []
