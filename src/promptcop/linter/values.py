@@ -1457,10 +1457,15 @@ class Resolver:
     def _formatted(
         self, value: Value, spec: str | None, conversion: str | None, node: cst.CSTNode
     ) -> Text:
-        if isinstance(value, Dyn) and value.category == "clock" and spec and "%" in spec:
-            # f"{datetime.now():%Y-%m-%d}": the format decides the resolution.
-            if not _TIME_DIRECTIVES.search(spec):
-                value = Dyn("date", value.what, value.origin, value.detail)
+        # f"{datetime.now():%Y-%m-%d}": the format decides the resolution.
+        if (
+            isinstance(value, Dyn)
+            and value.category == "clock"
+            and spec
+            and "%" in spec
+            and not _TIME_DIRECTIVES.search(spec)
+        ):
+            value = Dyn("date", value.what, value.origin, value.detail)
         if isinstance(value, (Const, Text, Seq, Map)) and (spec or conversion):
             py = _to_python(value)
             if py is not _MISSING:
