@@ -157,3 +157,26 @@ def test_exact_mode_with_the_real_sdks_over_a_mock_transport() -> None:
             {"model": "gpt-4o", "input": ANTHROPIC_MESSAGES, "instructions": "s"},
         ),
     ]
+
+
+def test_async_exact_mode_awaits_an_async_client() -> None:
+    import asyncio
+
+    from promptcop.tokens import acount_tokens
+
+    calls: list[dict[str, Any]] = []
+
+    async def count(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return SimpleNamespace(input_tokens=99)
+
+    client = SimpleNamespace(messages=SimpleNamespace(count_tokens=count))
+    n = asyncio.run(
+        acount_tokens(ANTHROPIC_MESSAGES, "claude-sonnet-4-6", exact=True, client=client)
+    )
+    assert n == 99
+    assert calls == [{"model": "claude-sonnet-4-6", "messages": ANTHROPIC_MESSAGES}]
+    offline = asyncio.run(acount_tokens(ANTHROPIC_MESSAGES, "claude-sonnet-4-6"))
+    assert offline == count_tokens(ANTHROPIC_MESSAGES, "claude-sonnet-4-6")
+    with pytest.raises(ValueError, match="client="):
+        asyncio.run(acount_tokens(ANTHROPIC_MESSAGES, "claude-sonnet-4-6", exact=True))

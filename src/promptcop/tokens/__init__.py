@@ -16,7 +16,8 @@ Public API: :func:`counter_for`, :class:`TokenCounter` (``text``, ``message``,
 ``messages``, ``system``, ``tools``, ``request``, ``observe``, ``clear``;
 attributes ``model``, ``provider``, ``encoding``, ``estimate``, ``text_error``,
 ``correction``, ``request_overhead``), :func:`count_tokens`,
-:func:`count_text_for_model`, :func:`count_tools_for_model`, :func:`detect_format`.
+:func:`acount_tokens` (async exact mode), :func:`count_text_for_model`,
+:func:`count_tools_for_model`, :func:`detect_format`.
 """
 
 from __future__ import annotations
@@ -89,6 +90,31 @@ def count_tokens(
     return counter_for(model, format=format).request(messages, system=system, tools=tools)
 
 
+async def acount_tokens(
+    messages: Sequence[Mapping[str, Any]],
+    model: str = DEFAULT_MODEL,
+    *,
+    system: str | Sequence[Mapping[str, Any]] | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    format: str | None = None,
+    exact: bool = False,
+    client: Any = None,
+) -> int:
+    """:func:`count_tokens` for async code: ``exact=True`` awaits an async client
+    (``anthropic.AsyncAnthropic()``, ``openai.AsyncOpenAI()``); offline counting
+    runs inline (it is CPU work without I/O)."""
+    if not exact:
+        return count_tokens(messages, model, system=system, tools=tools, format=format)
+    if isinstance(messages, (str, bytes, Mapping)):
+        raise ValueError("messages must be a list of message mappings")
+    _check_format(format)
+    from promptcop.tokens.exact import exact_count_async
+
+    return await exact_count_async(
+        client, messages, model=model, system=system, tools=tools, format=format
+    )
+
+
 def count_text_for_model(text: str, model: str) -> int:
     """Tokens of static text for ``model`` (what the linter uses for prompt text)."""
     return counter_for(model).text(text)
@@ -107,6 +133,7 @@ __all__ = [
     "Format",
     "Provider",
     "TokenCounter",
+    "acount_tokens",
     "count_text",
     "count_text_for_model",
     "count_tokens",

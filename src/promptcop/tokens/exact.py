@@ -10,7 +10,7 @@ Responses input items first.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from promptcop.tokens.counter import _plain, detect_format
@@ -25,11 +25,6 @@ def _has(obj: Any, *path: str) -> bool:
 
 
 def _tokens_from(response: Any, endpoint: str) -> int:
-    if inspect.isawaitable(response):
-        close = getattr(response, "close", None)
-        if callable(close):
-            close()
-        raise TypeError(f"{endpoint} returned an awaitable: pass a synchronous client")
     value = response.get("input_tokens") if isinstance(response, Mapping) else None
     if value is None:
         value = getattr(response, "input_tokens", None)
@@ -38,16 +33,16 @@ def _tokens_from(response: Any, endpoint: str) -> int:
     return value
 
 
-def exact_count(
+def _endpoint(
     client: Any,
     messages: Sequence[Mapping[str, Any]],
     *,
     model: str,
-    system: str | Sequence[Mapping[str, Any]] | None = None,
-    tools: Sequence[Mapping[str, Any]] | None = None,
-    format: str | None = None,
-) -> int:
-    """Ask the provider's endpoint for the request's input tokens."""
+    system: str | Sequence[Mapping[str, Any]] | None,
+    tools: Sequence[Mapping[str, Any]] | None,
+    format: str | None,
+) -> tuple[Callable[..., Any], dict[str, Any], str]:
+    """The endpoint method to call, its keyword arguments, and its name for errors."""
     if client is None:
         raise ValueError(
             "exact=True needs client=anthropic.Anthropic() or openai.OpenAI(): "
@@ -65,7 +60,7 @@ def exact_count(
             kwargs["system"] = system
         if tools:
             kwargs["tools"] = [_plain(t) for t in tools]
-        return _tokens_from(client.messages.count_tokens(**kwargs), "messages.count_tokens")
+        return client.messages.count_tokens, kwargs, "messages.count_tokens"
     if _has(client, "responses", "input_tokens", "count"):
         payload: dict[str, Any] = {"model": model, "input": chat_to_responses_input(messages)}
         if system is not None:
@@ -74,13 +69,52 @@ def exact_count(
             )
         if tools:
             payload["tools"] = [chat_tool_to_responses(t) for t in tools]
-        return _tokens_from(
-            client.responses.input_tokens.count(**payload), "responses.input_tokens.count"
-        )
+        return client.responses.input_tokens.count, payload, "responses.input_tokens.count"
     raise ValueError(
         f"client {type(client).__name__} has neither messages.count_tokens (Anthropic) "
         "nor responses.input_tokens.count (OpenAI)"
     )
+
+
+def exact_count(
+    client: Any,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    model: str,
+    system: str | Sequence[Mapping[str, Any]] | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    format: str | None = None,
+) -> int:
+    """Ask the provider's endpoint (through a synchronous client) for the input tokens."""
+    call, kwargs, name = _endpoint(
+        client, messages, model=model, system=system, tools=tools, format=format
+    )
+    response = call(**kwargs)
+    if inspect.isawaitable(response):
+        close = getattr(response, "close", None)
+        if callable(close):
+            close()  # do not leave a never-awaited coroutine behind
+        raise TypeError(f"{name} returned an awaitable: pass a synchronous client")
+    return _tokens_from(response, name)
+
+
+async def exact_count_async(
+    client: Any,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    model: str,
+    system: str | Sequence[Mapping[str, Any]] | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    format: str | None = None,
+) -> int:
+    """The same through an async client (``AsyncAnthropic``, ``AsyncOpenAI``)."""
+    call, kwargs, name = _endpoint(
+        client, messages, model=model, system=system, tools=tools, format=format
+    )
+    response = call(**kwargs)
+    if inspect.isawaitable(response):
+        response = await response
+    return _tokens_from(response, name)
 
 
 def _join_text(blocks: Any, where: str) -> str:
