@@ -568,6 +568,11 @@ class TokenCounter:
             t, f = self._content_raw(block.get("content"))
             return t, f + CLAUDE_TOKENS_PER_TOOL_RESULT
         if kind == "thinking":
+            # Counted wherever it stands. The API strips thinking of earlier turns
+            # on some models (docs.anthropic.com/en/docs/build-with-claude/
+            # context-windows; which models keep it -- Opus 4.5+, Sonnet 4.6+ -- is
+            # unverified), so for those this over-counts, the safe side of a budget,
+            # and keeps every message's count independent of its position.
             return self._raw(str(block.get("thinking") or "")), 0
         if kind == "redacted_thinking":
             data = str(block.get("data") or "")
