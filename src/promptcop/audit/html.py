@@ -53,6 +53,15 @@ document.body.setAttribute("data-ready", "1");
 """
 
 
+_FAMILIES_SHOWN = 25
+
+
+def _ratio_color(ratio: float) -> str:
+    if ratio >= 0.7:
+        return "#009E73"
+    return "#E69F00" if ratio >= 0.3 else "#D55E00"
+
+
 def _money(value: float) -> str:
     return f"${value:.4f}" if value and abs(value) < 0.01 else f"${value:,.2f}"
 
@@ -224,7 +233,12 @@ def to_html(result: AuditResult) -> str:
         _table(_BUCKET_HEADERS, _bucket_rows(result.by_model, total), set(range(1, 9))),
         "<h2>Cache hit ratio per prompt family</h2>",
         '<p class="muted">A family is the requests sharing the same tools and system prompt. '
-        "Hit ratio = input tokens read from cache / all input tokens.</p>",
+        "Hit ratio = input tokens read from cache / all input tokens. "
+        + (
+            f"The {_FAMILIES_SHOWN} costliest of {len(result.families):,} families.</p>"
+            if len(result.families) > _FAMILIES_SHOWN
+            else "</p>"
+        ),
         _hbars(
             "chart-families",
             "Cache hit ratio per family",
@@ -233,9 +247,9 @@ def to_html(result: AuditResult) -> str:
                     f.label,
                     f.cache_hit_ratio,
                     f"{100 * f.cache_hit_ratio:.0f}% of {f.requests:,} req",
-                    "#009E73" if f.cache_hit_ratio >= 0.5 else "#D55E00",
+                    _ratio_color(f.cache_hit_ratio),
                 )
-                for f in result.families[:25]
+                for f in result.families[:_FAMILIES_SHOWN]
             ],
             1.0,
         ),
