@@ -10,7 +10,7 @@ import libcst as cst
 
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Location, Related, Severity
-from promptcop.linter.request import Lit, Part, Value, atoms
+from promptcop.linter.request import Lit, Map, Part, Seq, Value, atoms
 
 CODE = "PC202"
 NAME = "duplicate-instructions"
@@ -80,6 +80,19 @@ def ask(q: str):
         messages=[{"role": "user", "content": "Always answer in English. " + q}],
     )
 ''',
+    # repetition by construction, not by copy-paste: "..." * n, one constant in two blocks
+    """
+import anthropic
+client = anthropic.Anthropic()
+REF = "Every tool returns JSON with a status field you must check. " * 50
+
+def ask(q: str):
+    return client.messages.create(
+        model="claude-sonnet-4-6", max_tokens=400,
+        system=[{"type": "text", "text": REF}, {"type": "text", "text": REF}],
+        messages=[{"role": "user", "content": q}],
+    )
+""",
 ]
 
 INVALID = [
@@ -188,13 +201,16 @@ def _check_value(
 ) -> Iterator[Finding]:
     """Duplicates in the known text of one prompt. ``fallback`` is the expression of this
     file that brings the prompt in, for copies written in another module."""
-    # Only known text is compared; a dynamic piece joins its neighbours with a break.
+    # Only known text is compared; a dynamic piece, or the end of a block, breaks the line.
     text, spans = "", []
-    for atom in (a for v in values for a in atoms(v)):
-        if isinstance(atom, Lit):
-            spans.append((len(text), atom))
-            text += atom.text
-        elif not text.endswith("\n"):
+    for value in (seg for v in values for seg in _segments(v)):
+        for atom in atoms(value):
+            if isinstance(atom, Lit):
+                spans.append((len(text), atom))
+                text += atom.text
+            elif not text.endswith("\n"):
+                text += "\n"
+        if not text.endswith("\n"):
             text += "\n"
     for offset, first, unit in duplicates(text):
         owner = _owner(spans, offset)
@@ -202,8 +218,11 @@ def _check_value(
         if owner is None or origin is None:
             continue
         start, lit = owner
-        if _owner(spans, first) is owner and not lit.literal:
+        original = _owner(spans, first)
+        if original is owner and not lit.literal:
             continue  # one piece of text repeated on purpose ("..." * 3), not a copy-paste
+        if original is not owner and original is not None and _same_source(original[1], lit):
+            continue  # one value sent twice (two blocks of one constant), not a copy
         message = (
             f'"{unit[:60]}" appears earlier in the same prompt: the copy costs its '
             "tokens on every request; keep one"
@@ -223,6 +242,27 @@ def _check_value(
                 node=fallback,
                 related=(where,),
             )
+
+
+def _segments(value: Value) -> Iterator[Value]:
+    """The instruction text of a part, one segment per block: a block's ``text``, a
+    message's ``content``, a tool's ``description`` (not its schema, where short
+    labels repeat by design)."""
+    if isinstance(value, Map):
+        for key in ("text", "content", "description", "function"):
+            found = value.get(key)
+            if found is not None:
+                yield from _segments(found)
+                return
+    elif isinstance(value, Seq):
+        for item in value.items:
+            yield from _segments(item)
+    else:
+        yield value
+
+
+def _same_source(a: Lit, b: Lit) -> bool:
+    return a.origin is not None and b.origin is not None and a.origin.node is b.origin.node
 
 
 def _owner(spans: list[tuple[int, Lit]], offset: int) -> tuple[int, Lit] | None:
