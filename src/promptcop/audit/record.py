@@ -19,6 +19,9 @@ With ``hash_text=True`` every text in the request is stored as
 ``{"sha256", "chars"}``: the audit still prices calls, groups families and
 sees *that* a prompt part changed, but nobody can read the prompts.
 
+Being a proxy, the wrapper fails ``isinstance`` checks against the SDK's
+client class; code that checks should get the original client.
+
 Streaming calls (``stream=True``, ``messages.stream(...)``) pass through
 unrecorded: their usage arrives only at the end of the stream, and wrapping
 the stream object would change what the caller gets back. Batch jobs are
