@@ -47,6 +47,8 @@ def test_loops_around(source: str, kinds: list[str]) -> None:
         "asyncio.gather(*map(one, items))",
         "list(pool.map(one, items))",
         "[pool.submit(one, i) for i in items]",
+        "df['text'].apply(one)",
+        "Parallel(n_jobs=4)(delayed(one)(i) for i in items)",
     ],
 )
 def test_fan_outs_find_the_use_of_a_helper(fan_out: str) -> None:

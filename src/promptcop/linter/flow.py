@@ -68,7 +68,18 @@ _HANDLER_DECORATORS = (
 _HANDLER_BASES = ("View", "APIView", "ViewSet", "Handler", "Consumer", "Resource", "Endpoint")
 _HANDLER_METHODS = {"get", "post", "put", "patch", "delete", "receive", "receive_json", "handle"}
 # Callables that apply a function to every item of a collection.
-_MAP_CALLS = {"map", "imap", "imap_unordered", "starmap", "map_async", "starmap_async"}
+_MAP_CALLS = {
+    "map",
+    "imap",
+    "imap_unordered",
+    "starmap",
+    "map_async",
+    "starmap_async",
+    # pandas: one call per row or element
+    "apply",
+    "progress_apply",
+    "parallel_apply",
+}
 # Callables that schedule a function or coroutine: a fan-out when called in a loop.
 _SCHEDULE_CALLS = {
     "submit",
