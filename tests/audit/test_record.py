@@ -361,3 +361,24 @@ def test_with_options_copies_are_recorded_too(tmp_path: Path) -> None:
     )
     assert result is fake.messages.result
     assert [c.tag for c in _calls(log)] == ["copy"]
+
+
+def test_hashed_log_still_shows_a_reordered_tool_list(tmp_path: Path) -> None:
+    from promptcop.audit.analyze import run_audit
+    from promptcop.facts import load_table
+
+    log = tmp_path / "calls.jsonl"
+    client = record(_fake_anthropic(), log, hash_text=True)
+    tools = [
+        {"name": n, "description": f"secret {n}", "input_schema": {"type": "object"}}
+        for n in ("lookup", "refund")
+    ]
+    for order in (tools, tools[::-1]):
+        client.messages.create(
+            model="claude-sonnet-4-5", max_tokens=5, tools=order, system=SYSTEM, messages=MESSAGES
+        )
+    assert "secret" not in log.read_text()
+    (family,) = run_audit([str(log)], load_table()).families
+    # Each fake response read 3000 and wrote 1500 tokens: the second call read 3000 of
+    # the 4500 the first left cached, a loss of 1500 over the 10% threshold.
+    assert dict(family.breaks) == {"tool order": 1}
