@@ -120,6 +120,7 @@ def test_text_report_on_the_example_log() -> None:
         (["audit", "."], "is a directory"),
         (["audit", str(SAMPLE), "--pricing", "/nonexistent/p.json"], "cannot read pricing file"),
         (["audit", str(SAMPLE), "--since", "last week"], "--since 'last week' is not a date"),
+        (["audit", str(SAMPLE), "--html", "/nonexistent/dir/r.html"], "cannot write"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:

@@ -90,7 +90,7 @@ class Filters:
         return self.until is None or call.time <= self.until
 
 
-@dataclass
+@dataclass(frozen=True)
 class AuditResult:
     """Everything the formatters show."""
 

@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 from promptcop.audit.analyze import AuditResult, Totals
-from promptcop.audit.families import FamilyStats
+from promptcop.audit.families import RULE_FOR_CHANGE, FamilyStats
 
 
 def _usd(value: float) -> float:
@@ -63,8 +63,6 @@ def _family_json(f: FamilyStats) -> dict[str, Any]:
 
 
 def _rule(change: str) -> str | None:
-    from promptcop.audit.families import RULE_FOR_CHANGE
-
     return RULE_FOR_CHANGE.get(change) or None
 
 
