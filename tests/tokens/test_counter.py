@@ -31,12 +31,64 @@ def cl100k(text: str) -> int:
 
 def test_openai_message_framing() -> None:
     counter = TokenCounter("gpt-4o")
-    assert counter.message({"role": "user", "content": "hello world"}) == 3 + o200k("hello world")
+    user = {"role": "user", "content": "hello world"}
+    assert counter.message(user) == 3 + o200k("user") + o200k("hello world")
     named = {"role": "user", "name": "alice", "content": "hello world"}
-    assert counter.message(named) == 3 + 1 + o200k("alice") + o200k("hello world")
+    assert counter.message(named) == counter.message(user) + 1 + o200k("alice")
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
-    expected = OPENAI_REPLY_PRIMING + 2 * OPENAI_TOKENS_PER_MESSAGE + o200k("hi") + o200k("hello")
+    expected = (
+        OPENAI_REPLY_PRIMING
+        + 2 * OPENAI_TOKENS_PER_MESSAGE
+        + o200k("user")
+        + o200k("hi")
+        + o200k("assistant")
+        + o200k("hello")
+    )
     assert counter.request(messages) == expected
+
+
+# The OpenAI cookbook's example ("How to count tokens with tiktoken"), whose counts
+# the notebook checks against the API's prompt_tokens.
+COOKBOOK_EXAMPLE = [
+    {
+        "role": "system",
+        "content": "You are a helpful, pattern-following assistant that translates "
+        "corporate jargon into plain English.",
+    },
+    {
+        "role": "system",
+        "name": "example_user",
+        "content": "New synergies will help drive top-line growth.",
+    },
+    {
+        "role": "system",
+        "name": "example_assistant",
+        "content": "Things working well together will increase revenue.",
+    },
+    {
+        "role": "system",
+        "name": "example_user",
+        "content": "Let's circle back when we have more bandwidth to touch base on opportunities "
+        "for increased leverage.",
+    },
+    {
+        "role": "system",
+        "name": "example_assistant",
+        "content": "Let's talk later when we're less busy about how to do better.",
+    },
+    {
+        "role": "user",
+        "content": "This late pivot means we don't have time to boil the ocean for the client "
+        "deliverable.",
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "tokens"), [("gpt-4", 129), ("gpt-3.5-turbo", 129), ("gpt-4o", 124)]
+)
+def test_openai_cookbook_example_counts(model: str, tokens: int) -> None:
+    assert count_tokens(COOKBOOK_EXAMPLE, model) == tokens
 
 
 def test_openai_tool_calls_and_tool_messages_are_counted() -> None:
@@ -52,7 +104,7 @@ def test_openai_tool_calls_and_tool_messages_are_counted() -> None:
     bare = counter.message({"role": "assistant", "content": None})
     assert counter.message(call) - bare >= o200k("weather") + o200k(args)
     result = {"role": "tool", "tool_call_id": "call_1", "content": "18 C"}
-    assert counter.message(result) == 3 + o200k("18 C")
+    assert counter.message(result) == 3 + o200k("tool") + o200k("18 C")
 
 
 def test_openai_tools_follow_the_cookbook_formula() -> None:
