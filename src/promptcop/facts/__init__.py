@@ -251,7 +251,7 @@ def _lookup(table: FactsTable, model: str) -> ModelFacts:
         nearest = min(
             siblings,
             key=lambda f: (
-                sum(abs(a - b) for a, b in zip(_version_key(f.model), wanted)),
+                sum(abs(a - b) for a, b in zip(_version_key(f.model), wanted, strict=False)),
                 -len(_version_key(f.model)),
                 f.model,
             ),
