@@ -10,11 +10,14 @@ is cached), and never imports or runs the analysed code.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import libcst as cst
+
+from promptcop.linter.model import Finding, Location
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 LoopKind = Literal["for", "while", "comprehension", "map"]
@@ -615,3 +618,12 @@ def _sliced(node: cst.CSTNode, name: str) -> bool:
     if isinstance(node, cst.Subscript) and dotted(node.value) == name:
         return any(isinstance(e.slice, cst.Slice) for e in node.slice)
     return any(_sliced(c, name) for c in node.children)
+
+
+def widen(finding: Finding, other: Location) -> Finding:
+    """``finding`` with its region stretched over ``other`` (same file): a finding about
+    a loop's cycle covers both the statement that grows or polls and the call or sleep."""
+    here = finding.location
+    start = min((here.line, here.column), (other.line, other.column))
+    end = max((here.end_line, here.end_column), (other.end_line, other.end_column))
+    return dataclasses.replace(finding, location=Location(here.path, *start, *end))

@@ -17,6 +17,7 @@ from promptcop.linter.flow import (
     index_of,
     is_bounded,
     parameter_read,
+    widen,
 )
 from promptcop.linter.model import Finding, Severity
 from promptcop.linter.request import Const, Request
@@ -233,7 +234,7 @@ def _in_loops(
         if not is_bounded(index, node, name) and not bounded_through_helpers(
             index, node.body, name
         ):
-            yield ctx.finding(
+            finding = ctx.finding(
                 code=CODE,
                 name=NAME,
                 severity=SEVERITY,
@@ -245,6 +246,8 @@ def _in_loops(
                 node=grows[0],
                 site=request.site,
             )
+            # The region is one turn of the loop: from the growth to the call that sends.
+            yield widen(finding, ctx.location(sent))
         return
 
 

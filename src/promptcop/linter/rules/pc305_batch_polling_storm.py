@@ -7,7 +7,15 @@ from collections.abc import Iterator
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.flow import Loop, ModuleIndex, call_name, contains, index_of, names_in
+from promptcop.linter.flow import (
+    Loop,
+    ModuleIndex,
+    call_name,
+    contains,
+    index_of,
+    names_in,
+    widen,
+)
 from promptcop.linter.model import Finding, Severity
 from promptcop.linter.request import Const
 
@@ -123,8 +131,8 @@ client = anthropic.Anthropic()
 def wait(batch_id: str):
     batch = client.messages.batches.retrieve(batch_id)
     while batch.processing_status == "in_progress":
-        time.sleep(1)
-        batch = client.messages.batches.retrieve(batch_id)  # expect: PC305
+        time.sleep(1)  # expect: PC305
+        batch = client.messages.batches.retrieve(batch_id)
     return batch
 """,
     """
@@ -143,14 +151,17 @@ def wait(batch_id: str) -> None:
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     index = index_of(ctx.module)
+    seen: set[int] = set()
     for call in index.calls:
         if not call_name(call).endswith("batches.retrieve"):
             continue
         for node, loop in _polling_loops(index, call):
-            problem = _problem(ctx, index, loop)
-            if problem is None:
+            found = _problem(ctx, index, loop)
+            if found is None or id(loop.node) in seen:
                 continue
-            yield ctx.finding(
+            seen.add(id(loop.node))
+            problem, sleep = found
+            finding = ctx.finding(
                 code=CODE,
                 name=NAME,
                 severity=SEVERITY,
@@ -161,6 +172,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 ),
                 node=node,
             )
+            # The region is one polling cycle: from the poll to the too-short sleep.
+            yield finding if sleep is None else widen(finding, ctx.location(sleep))
 
 
 def _polling_loops(index: ModuleIndex, call: cst.Call) -> Iterator[tuple[cst.CSTNode, Loop]]:
@@ -200,14 +213,17 @@ def _repeating(index: ModuleIndex, node: cst.CSTNode) -> Loop | None:
     return None
 
 
-def _problem(ctx: RuleContext, index: ModuleIndex, loop: Loop) -> str | None:
-    """What is wrong with the loop's waiting, or None when it waits well (or we cannot tell)."""
+def _problem(
+    ctx: RuleContext, index: ModuleIndex, loop: Loop
+) -> tuple[str, cst.Call | None] | None:
+    """What is wrong with the loop's waiting and the shortest sleep, or None when it
+    waits well (or we cannot tell)."""
     sleeps = index.sleeps_in(loop.node)
     if index.waits_elsewhere(loop.node):
         return None
     if not sleeps:
-        return "with no sleep between polls"
-    shortest: float | None = None
+        return "with no sleep between polls", None
+    shortest: tuple[float, cst.Call] | None = None
     for sleep in sleeps:
         if not sleep.args:
             continue
@@ -218,10 +234,11 @@ def _problem(ctx: RuleContext, index: ModuleIndex, loop: Loop) -> str | None:
         if not isinstance(value, Const) or not isinstance(value.value, (int, float)):
             return None  # a delay we cannot see: do not guess
         seconds = float(value.value)
-        shortest = seconds if shortest is None else min(shortest, seconds)
-    if shortest is None or shortest >= 30:
+        if shortest is None or seconds < shortest[0]:
+            shortest = (seconds, sleep)
+    if shortest is None or shortest[0] >= 30:
         return None
-    return f"every {shortest:g} s with no backoff"
+    return f"every {shortest[0]:g} s with no backoff", shortest[1]
 
 
 def _backs_off(index: ModuleIndex, loop: Loop, arg: cst.BaseExpression) -> bool:
