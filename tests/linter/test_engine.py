@@ -126,3 +126,15 @@ def test_dependencies_name_the_modules_values_came_from(tmp_path: Path) -> None:
 def test_file_without_llm_calls_is_cheap_and_clean() -> None:
     result = _lint("import os\nfrom datetime import datetime\nX = datetime.now()\n")
     assert result == FileResult("app.py", (), None, ())
+
+
+def test_generated_doubling_and_branchy_code_stays_bounded() -> None:
+    # Without memoised name lookups these take minutes (2**25 resolutions).
+    lines = ["import anthropic", "c = anthropic.Anthropic()", "a0 = 'x'"]
+    lines += [f"a{i} = a{i - 1} + a{i - 1}" for i in range(1, 26)]
+    lines.append("c.messages.create(model='m', max_tokens=1, system=a25, messages=[])")
+    assert _lint("\n".join(lines) + "\n").error is None
+    lines = ["import anthropic", "c = anthropic.Anthropic()", "def f(q):", "    s = 'x'"]
+    lines += [f"    if q == {i}:\n        s = s + '{i}'" for i in range(200)]
+    lines.append("    c.messages.create(model='m', max_tokens=1, system=s, messages=[])")
+    assert _lint("\n".join(lines) + "\n").error is None

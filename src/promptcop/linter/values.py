@@ -142,6 +142,7 @@ _STR_METHODS: dict[str, Callable[[str], str]] = {
 _MAX_DEPTH = 40  # nested resolution steps (helpers, names, operators)
 _MAX_TEXT = 2_000_000  # characters: ``"x" * 10**9`` must not be built
 _MAX_UNROLL = 64  # comprehension items expanded one by one
+_MAX_ATOMS = 4_096  # pieces of one text
 
 _BUILTINS = frozenset(
     {
@@ -505,6 +506,11 @@ class Resolver:
         self._active: set[int] = set()
         self._others: dict[str, Resolver] = {}
         self._module_cache: dict[str, Value] = {}
+        # (scope, name, use point, bindings, root) -> value: names are looked
+        # up again and again (``b = a + a; c = b + b``); without this memo the
+        # work doubles with every such line. The bound dict is kept alive in
+        # the entry so its id cannot be reused by another dict.
+        self._names: dict[tuple[object, ...], tuple[Value, object]] = {}
 
     # -- structure ------------------------------------------------------------
 
@@ -689,6 +695,18 @@ class Resolver:
         return self.unk(node, f"unknown name {ident}")
 
     def _local(
+        self, ident: str, node: cst.CSTNode, scope: Scope, seq: int, path: Path_, env: Env
+    ) -> Value:
+        bound = env.bound if scope is env.scope else {}
+        key = (id(scope), ident, seq, path, id(bound) if bound else 0, env.root)
+        hit = self._names.get(key)
+        if hit is not None:
+            return hit[0]
+        value = self._local_uncached(ident, node, scope, seq, path, env)
+        self._names[key] = (value, bound)
+        return value
+
+    def _local_uncached(
         self, ident: str, node: cst.CSTNode, scope: Scope, seq: int, path: Path_, env: Env
     ) -> Value:
         defs = [
@@ -2286,7 +2304,24 @@ def _cleandoc(text: str) -> str:
 
 
 def _join_atoms(left: Sequence[Atom], right: Sequence[Atom]) -> tuple[Atom, ...]:
-    return (*left, *right)
+    """Concatenate two texts' atoms, bounded: past _MAX_TEXT characters or
+    _MAX_ATOMS pieces the tail becomes one unknown atom, so generated code
+    (``b = a + a`` twenty times) cannot make the analysis explode."""
+    joined = (*left, *right)
+    if (
+        len(joined) > _MAX_ATOMS
+        or sum(len(a.text) for a in joined if isinstance(a, Lit)) > _MAX_TEXT
+    ):
+        kept: list[Atom] = []
+        size = 0
+        for atom in joined:
+            size += len(atom.text) if isinstance(atom, Lit) else 0
+            if len(kept) >= _MAX_ATOMS - 1 or size > _MAX_TEXT:
+                kept.append(Unk("text too large to follow"))
+                break
+            kept.append(atom)
+        return tuple(kept)
+    return joined
 
 
 def _as_atom(value: Value, origin: Origin) -> Atom:
