@@ -273,3 +273,12 @@ def test_string_template_substitute() -> None:
         "!",
         "$",
     ]
+
+
+def test_configured_dynamic_function_of_the_same_module() -> None:
+    source = "def now():\n    return 'fixed'\ndef f():\n    probe(now())\n"
+    resolver = resolver_for(
+        source, settings=Settings(dynamic_calls=("app.clock.now",)), name="app.clock"
+    )
+    call = next(n for n in _calls(resolver) if n.func.value == "probe")  # type: ignore[attr-defined]
+    assert _dyn(resolver.resolve_at(call.args[0].value, call)).category == "configured"

@@ -1087,6 +1087,13 @@ class Resolver:
     def qualified_call(self, target: Ref, node: cst.Call, env: Env) -> Value:
         qual = target.qualname
         args = node.args
+        if qual in self._dynamic_calls:
+            return Dyn(
+                "configured",
+                f"{self.code(node.func)}()",
+                self.origin(node),
+                "configured in dynamic-calls",
+            )
         # A function defined in this module.
         if qual.startswith(self.info.name + ".") or not self.info.name:
             local = qual[len(self.info.name) + 1 :] if self.info.name else qual
@@ -1104,13 +1111,6 @@ class Resolver:
             return SdkRef(provider, (), self.origin(node))  # type: ignore[arg-type]
         if qual in self._factories:
             return SdkRef(None, (), self.origin(node))
-        if qual in self._dynamic_calls:
-            return Dyn(
-                "configured",
-                f"{self.code(node.func)}()",
-                self.origin(node),
-                "configured in dynamic-calls",
-            )
         dyn = self._dynamic_call(qual, node, env)
         if dyn is not None:
             return dyn
