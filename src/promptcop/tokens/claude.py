@@ -3,7 +3,8 @@
 Anthropic publishes no local tokenizer and changes it between generations
 (API_FACTS.md 2.9). ``ctok`` reconstructs it per family (API_FACTS.md 6.3);
 it is an optional extra (``promptcop[claude]``). Without it we count with
-cl100k and multiply by a per-family factor measured against ctok.
+cl100k and correct the count with a per-family model measured against ctok
+(``CLAUDE_TEXT_MODEL`` below, with how it was measured).
 """
 
 from __future__ import annotations
@@ -141,13 +142,11 @@ def ctok_frame(family: ClaudeFamily) -> int:
     ctok = importlib.import_module("ctok")
     try:
         tokens = ctok.tokenize("x", _CTOK_VERSION[family])
-        return sum(
-            1
-            for t in tokens
-            if t == "\N{MATHEMATICAL LEFT ANGLE BRACKET}pad\N{MATHEMATICAL RIGHT ANGLE BRACKET}"
-        )
+        pad = "\N{MATHEMATICAL LEFT ANGLE BRACKET}pad\N{MATHEMATICAL RIGHT ANGLE BRACKET}"
+        frame = sum(1 for t in tokens if t == pad)
     except Exception:  # an incompatible ctok: fall back to the measured 1.3.0 frame
         return _CTOK_FRAME[family]
+    return frame or _CTOK_FRAME[family]
 
 
 def ctok_counter(family: ClaudeFamily) -> Callable[[str], int]:
