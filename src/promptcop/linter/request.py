@@ -363,7 +363,10 @@ class Site:
         for node in reversed(self.ancestors):
             if isinstance(node, (cst.FunctionDef, cst.Lambda)):
                 break
-            if isinstance(node, (cst.For, cst.While, cst.CompFor)):
+            if isinstance(
+                node,
+                (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp),
+            ):
                 out.append(node)
         return tuple(reversed(out))
 
