@@ -210,3 +210,14 @@ def test_decode_errors_are_one_line(data: bytes, reason: str) -> None:
         decode_source(data)
     assert reason in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_virtualenvs_are_skipped_under_any_name(tmp_path: Path) -> None:
+    write(tmp_path / "env" / "pyvenv.cfg", "home = /usr/bin\n")
+    write(tmp_path / "env" / "lib" / "pkg.py")
+    write(tmp_path / "conda" / "conda-meta" / "history", "")
+    write(tmp_path / "conda" / "lib" / "pkg.py")
+    write(tmp_path / "app.py")
+    settings = Settings(project_root=tmp_path)
+    assert paths(collect_files(["."], settings, cwd=tmp_path)) == ["app.py"]
+    assert paths(collect_files(["env"], settings, cwd=tmp_path)) == ["env/lib/pkg.py"]

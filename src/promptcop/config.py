@@ -39,6 +39,13 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".ruff_cache",
     ".pytest_cache",
     ".promptcop_cache",
+    ".eggs",
+    ".direnv",
+    ".pytype",
+    ".ipynb_checkpoints",
+    "__pypackages__",
+    "_build",
+    "buck-out",
 )
 
 # Every code ../shared/RULES.md reserves. Selecting or ignoring one of these is

@@ -1,7 +1,8 @@
 """Which files to check, and the cheap text test that keeps most of them away from libcst.
 
 Walking: folders are walked recursively for ``*.py``/``*.pyi`` files; excluded
-folders are pruned, never entered. Symlinked folders are followed once each
+folders and virtual environments (a ``pyvenv.cfg`` or ``conda-meta``, whatever
+the folder's name) are pruned, never entered. Symlinked folders are followed once each
 (a loop is cut when a folder's real path was seen before). Files named on the
 command line are checked even when an exclude covers them, because pre-commit
 passes every staged file and the user asked for that file; ``force-exclude``
@@ -206,12 +207,22 @@ def _walk(
             below = os.path.relpath(absolute, absolute_root).replace(os.sep, "/")
             if _excluded_entry(relative, below, patterns):
                 continue
+            if is_dir and _is_environment(absolute):
+                continue
             if is_dir:
                 subdirs.append((display, absolute))
             else:
                 yield display, absolute, None
         # Depth-first in name order; reversed because the stack pops from the end.
         stack.extend(reversed(subdirs))
+
+
+def _is_environment(folder: str) -> bool:
+    """A virtualenv or conda environment under any name (``env/``, ``.py311/``): installed
+    packages, not the project's code. Named on the command line it is still checked."""
+    return os.path.isfile(os.path.join(folder, "pyvenv.cfg")) or os.path.isdir(
+        os.path.join(folder, "conda-meta")
+    )
 
 
 def _excluded_entry(relative: str, below: str, patterns: Sequence[str]) -> bool:
