@@ -188,6 +188,29 @@ def respond(q):
     return client.responses.create(model="gpt-5", max_output_tokens=50,
         instructions="Worker {} answers.".format(os.getpid()), input=q)  # expect: PC101
 """,
+    # Streaming in a with block, a batch built by a comprehension, litellm, **kwargs.
+    """
+import time, uuid
+from datetime import datetime
+import anthropic, litellm
+client = anthropic.Anthropic()
+def stream(q):
+    with client.messages.stream(model="claude-sonnet-4-6", max_tokens=9,
+            system="Now: " + datetime.utcnow().isoformat(),  # expect: PC101
+            messages=[{"role": "user", "content": q}]) as s:
+        return s.get_final_message()
+def batch(docs):
+    return client.messages.batches.create(requests=[
+        {"custom_id": str(i), "params": {"model": "claude-sonnet-4-6", "max_tokens": 9,
+            "system": f"run {uuid.uuid4()}",  # expect: PC101
+            "messages": [{"role": "user", "content": d}]}}
+        for i, d in enumerate(docs)])
+async def lite(q):
+    opts = {"model": "gpt-4o", "max_tokens": 9,
+            "messages": [{"role": "system", "content": f"t={time.time_ns()}"},  # expect: PC101
+                         {"role": "user", "content": q}]}
+    return await litellm.acompletion(**opts)
+""",
     # A dynamic value before a cache breakpoint in an earlier message.
     """
 import random

@@ -150,6 +150,15 @@ def answer(query, retriever):
         {"role": "system", "content": INSTRUCTIONS},
         {"role": "user", "content": query}])
 """,
+    # Responses API: the user's name opens the instructions, the rules follow.
+    """
+from openai import AsyncOpenAI
+client = AsyncOpenAI()
+RULES = " Answer in the house style. Never invent order numbers. Cite the policy section."
+async def ask(user_name, q):
+    return await client.responses.create(model="gpt-5", max_output_tokens=9,
+        instructions="You are talking to " + user_name + "." + RULES, input=q)  # expect: PC102
+""",
     # A template filled in by .format(), the name first, through a local variable.
     """
 import anthropic

@@ -180,6 +180,27 @@ def ask(q, wanted: set[str]):
                                    tools=list(registry.values()), input=q)
 """,
     ),
+    # os.scandir entries sort by name.
+    Invalid(
+        """
+import json, os
+from openai import OpenAI
+client = OpenAI()
+def ask(q):
+    tools = [json.load(open(e.path))
+             for e in os.scandir("tools")]  # expect: PC103
+    return client.chat.completions.create(model="gpt-4o", max_tokens=9, tools=tools, messages=q)
+""",
+        fixed="""
+import json, os
+from openai import OpenAI
+client = OpenAI()
+def ask(q):
+    tools = [json.load(open(e.path))
+             for e in sorted(os.scandir("tools"), key=lambda entry: entry.name)]  # expect: PC103
+    return client.chat.completions.create(model="gpt-4o", max_tokens=9, tools=tools, messages=q)
+""",
+    ),
     # glob without sorted, through a module-level helper and a comprehension.
     Invalid(
         """
