@@ -59,6 +59,9 @@ def test_text_and_tools_helpers() -> None:
 def test_counter_is_cached_per_model() -> None:
     assert counter_for("gpt-4o") is counter_for("gpt-4o")
     assert counter_for("gpt-4o") is not counter_for("gpt-4o-mini")
+    fast = counter_for("claude-sonnet-4-6", use_ctok=False)
+    assert fast.encoding.startswith("cl100k_base")
+    assert fast is counter_for("claude-sonnet-4-6", use_ctok=False)
 
 
 def test_bad_arguments_raise() -> None:

@@ -44,24 +44,32 @@ def _check_format(format: str | None) -> Format | None:
 
 
 @lru_cache(maxsize=64)
-def _cached_counter(model: str, format: Format | None, calibration: float | None) -> TokenCounter:
-    return TokenCounter(model, format=format, calibration=calibration)
+def _cached_counter(
+    model: str, format: Format | None, calibration: float | None, use_ctok: bool | None
+) -> TokenCounter:
+    return TokenCounter(model, format=format, calibration=calibration, use_ctok=use_ctok)
 
 
 def counter_for(
-    model: str, *, format: str | None = None, calibration: float | None = None
+    model: str,
+    *,
+    format: str | None = None,
+    calibration: float | None = None,
+    use_ctok: bool | None = None,
 ) -> TokenCounter:
-    """The shared counter of ``model`` (one per model, format and calibration).
+    """The shared counter of ``model`` (one per model and options).
 
-    ``calibration`` replaces the measured cl100k->Claude factor (for Claude
-    without ctok it forces the cl100k path; for OpenAI it multiplies text).
-    Shared counters also share what ``observe()`` has learnt.
+    ``calibration`` replaces the measured cl100k->Claude model by a plain factor
+    on cl100k (for OpenAI models it multiplies their own counts). ``use_ctok``:
+    None uses ctok for Claude when it is installed, False never (ctok is about
+    30x slower than tiktoken on a first count; the memo hides that on later
+    turns), True requires it. Shared counters also share what ``observe()`` learnt.
     """
     if not isinstance(model, str) or not model.strip():
         raise ValueError(f"model must be a non-empty model id, not {model!r}")
     if calibration is not None and not 0.1 <= calibration <= 10:
         raise ValueError(f"calibration must be between 0.1 and 10, not {calibration!r}")
-    return _cached_counter(model, _check_format(format), calibration)
+    return _cached_counter(model, _check_format(format), calibration, use_ctok)
 
 
 def count_tokens(
