@@ -251,3 +251,84 @@ def test_entries_of_deleted_files_are_dropped_on_save(tree: Path) -> None:
     cache.put("prompts.py", (tree / "prompts.py").read_bytes(), CachedResult((), None))
     cache.save()
     assert len(_open(tree)) == 1
+
+
+# --- through the CLI, with the real engine ------------------------------------------
+
+APP = """\
+import anthropic
+from prompts import SYSTEM
+
+client = anthropic.Anthropic()
+
+
+def answer(question: str):
+    return client.messages.create(
+        model="claude-sonnet-4-6",
+        max_tokens=300,
+        system=SYSTEM,
+        messages=[{"role": "user", "content": question}],
+    )
+"""
+DYNAMIC_PROMPTS = "import datetime\n\nSYSTEM = f'Today is {datetime.datetime.now()}. Be terse.'\n"
+STATIC_PROMPTS = "SYSTEM = 'Be terse.'\n"
+
+
+def _check(tmp: Path) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from promptcop.cli import main
+
+    args = ["check", ".", "--format", "json", "--jobs", "1", "--cache-dir", str(tmp / "cc")]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def _codes(output: str) -> list[tuple[str, str]]:
+    return [(f["path"], f["code"]) for f in json.loads(output)["findings"]]
+
+
+def test_cli_serves_unchanged_files_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from promptcop.linter import runner
+
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "app.py", APP)
+    _write(tmp_path / "prompts.py", DYNAMIC_PROMPTS)
+    _write(tmp_path / "util.py", "def f():\n    return 1\n")
+    status, first = _check(tmp_path)
+    assert status == 1 and ("app.py", "PC101") in _codes(first), first
+
+    linted: list[str] = []
+    real = runner.lint_one
+
+    def counting(source: runner.SourceText, *args: object, **kwargs: object) -> object:
+        linted.append(source.file.path)
+        return real(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "lint_one", counting)
+    assert _check(tmp_path) == (status, first)
+    assert linted == []  # every file answered by the cache, none read by the engine
+
+    # A dependency changes: the file that imports the prompt is checked again.
+    _write(tmp_path / "prompts.py", STATIC_PROMPTS)
+    os.utime(tmp_path / "prompts.py", (OLD + 50, OLD + 50))
+    status, third = _check(tmp_path)
+    assert "app.py" in linted and "util.py" not in linted
+    assert status == 0 and _codes(third) == []
+
+
+def test_cli_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from promptcop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    _write(tmp_path / "app.py", APP)
+    result = CliRunner().invoke(main, ["check", ".", "--no-cache"], catch_exceptions=False)
+    assert result.exit_code in (0, 1)
+    assert not (tmp_path / ".promptcop_cache").exists()
+    CliRunner().invoke(main, ["check", "."], catch_exceptions=False)
+    assert (tmp_path / ".promptcop_cache" / ".gitignore").read_text().splitlines()[-1] == "*"

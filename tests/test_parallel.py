@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +61,33 @@ def test_dead_worker_falls_back_to_serial() -> None:
 def test_exceptions_propagate() -> None:
     with pytest.raises(ValueError, match="bad item 3"):
         map_in_workers(_raise_on_three, None, list(range(40)), jobs=2)
+
+
+def test_cli_output_with_two_jobs_is_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from promptcop.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    count = parallel.MIN_ITEMS_PER_WORKER * 3
+    for i in range(count):
+        (tmp_path / f"m{i:02d}.py").write_text(
+            "import anthropic, datetime\n\nclient = anthropic.Anthropic()\n\n\n"
+            f"def ask_{i}(q: str):\n"
+            "    return client.messages.create(\n"
+            f"        model='claude-sonnet-4-6',\n"
+            f"        system=f'Now: {{datetime.datetime.now()}} #{i}',\n"
+            "        messages=[{'role': 'user', 'content': q}],\n"
+            "    )\n"
+        )
+    assert effective_jobs(2, count) == 2  # the pool is really used below
+    outputs = []
+    for jobs in ("1", "2"):
+        args = ["check", ".", "--format", "json", "--no-cache", "--jobs", jobs]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])["findings"]) >= 2 * count  # PC101 and PC301 per file
