@@ -46,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import contextlib
+
 from corpus import REPO_ROOT, corpus_files, ensure_corpus
 
 PROMPTCOP = [sys.executable, "-m", "promptcop"]
@@ -118,10 +120,8 @@ def floor_ast(paths: Sequence[str]) -> None:
                 if name.endswith(".py"):
                     with open(os.path.join(dirpath, name), "rb") as handle:
                         data = handle.read()
-                    try:
+                    with contextlib.suppress(SyntaxError, ValueError):
                         ast.parse(data)
-                    except (SyntaxError, ValueError):
-                        pass
                     count += 1
     print(count)
 
@@ -247,7 +247,9 @@ def _findings(output: bytes) -> set[tuple[str, int, int, str]]:
     }
 
 
-def _line(label: str, value: str, ratio: str = "", target: str = "", ok: bool | None = None) -> None:
+def _line(
+    label: str, value: str, ratio: str = "", target: str = "", ok: bool | None = None
+) -> None:
     mark = "" if ok is None else ("  ok" if ok else "  MISSED")
     print(f"  {label:<46} {value:>12} {ratio:>10} {target:>14}{mark}")
 
@@ -302,7 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Floors.
     ast_run = best(args.repeat, lambda: run([*me, "--child", "floor-ast", *paths]))
     floor = ast_run.wall
-    cst_runs = [run([*me, "--child", "floor-cst", *map(str, sdk_files)]) for _ in range(args.repeat)]
+    cst_runs = [
+        run([*me, "--child", "floor-cst", *map(str, sdk_files)]) for _ in range(args.repeat)
+    ]
     cst = min((json.loads(r.stdout) for r in cst_runs), key=lambda d: d["parse"])
     startup = best(args.repeat, lambda: run([sys.executable, "-c", "pass"])).wall
 
