@@ -221,3 +221,56 @@ def test_virtualenvs_are_skipped_under_any_name(tmp_path: Path) -> None:
     settings = Settings(project_root=tmp_path)
     assert paths(collect_files(["."], settings, cwd=tmp_path)) == ["app.py"]
     assert paths(collect_files(["env"], settings, cwd=tmp_path)) == ["env/lib/pkg.py"]
+
+
+def git_tree(root: Path) -> None:
+    (root / ".git" / "info").mkdir(parents=True)
+    write(root / ".git" / "info" / "exclude", "scratch.py\n")
+    write(
+        root / ".gitignore",
+        "# generated\n/gen/\n*_pb2.py\nbuild_*/\nout\n!out/keep.py\ndocs/*.py\n",
+    )
+    for name in (
+        "app.py",
+        "scratch.py",
+        "gen/a.py",
+        "pkg/gen/b.py",
+        "pkg/x_pb2.py",
+        "build_1/c.py",
+        "build_1.py",
+        "out/d.py",
+        "docs/e.py",
+        "docs/sub/f.py",
+        "pkg/sub/g.py",
+        "pkg/sub/h.py",
+    ):
+        write(root / name)
+    write(root / "pkg" / "sub" / ".gitignore", "h.py\n")
+
+
+def test_gitignore_is_respected_inside_a_repository(tmp_path: Path) -> None:
+    git_tree(tmp_path)
+    settings = Settings(project_root=tmp_path)
+    assert paths(collect_files(["."], settings, cwd=tmp_path)) == [
+        "app.py",
+        "build_1.py",
+        "docs/sub/f.py",
+        "pkg/gen/b.py",
+        "pkg/sub/g.py",
+    ]
+    # a walk that starts below the root still applies the root's .gitignore
+    assert paths(collect_files(["pkg"], settings, cwd=tmp_path)) == [
+        "pkg/gen/b.py",
+        "pkg/sub/g.py",
+    ]
+    # named files win; the switch turns it off
+    assert paths(collect_files(["gen/a.py"], settings, cwd=tmp_path)) == ["gen/a.py"]
+    off = Settings(project_root=tmp_path, respect_gitignore=False)
+    assert len(paths(collect_files(["."], off, cwd=tmp_path))) == 12
+
+
+def test_gitignore_outside_a_repository_is_ignored(tmp_path: Path) -> None:
+    write(tmp_path / ".gitignore", "*.py\n")
+    write(tmp_path / "app.py")
+    settings = Settings(project_root=tmp_path)
+    assert paths(collect_files(["."], settings, cwd=tmp_path)) == ["app.py"]

@@ -208,6 +208,11 @@ def check_options(func: F) -> F:
             help="Apply excludes to files named on the command line too.",
         ),
         click.option(
+            "--respect-gitignore/--no-respect-gitignore",
+            default=None,
+            help="Skip files that .gitignore ignores (default: yes, inside a git repository).",
+        ),
+        click.option(
             "--config",
             "config_path",
             type=click.Path(dir_okay=False),
@@ -273,6 +278,7 @@ def check(
     exclude: tuple[str, ...] | None,
     extend_exclude: tuple[str, ...] | None,
     force_exclude: bool | None,
+    respect_gitignore: bool | None,
     config_path: str | None,
     isolated: bool,
     color: bool | None,
@@ -308,6 +314,7 @@ def check(
             exclude=exclude,
             extend_exclude=extend_exclude or (),
             force_exclude=force_exclude,
+            respect_gitignore=respect_gitignore,
         )
         settings = load_settings(
             targets,

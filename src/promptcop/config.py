@@ -92,6 +92,8 @@ class Settings:
     # every staged file; ruff's ``force-exclude``).
     force_exclude: bool = False
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # Skip what .gitignore files (inside a git repository) ignore, as ruff does.
+    respect_gitignore: bool = True
     # The file the settings came from, for messages; None for defaults.
     config_path: Path | None = field(default=None, compare=False)
 
@@ -159,6 +161,7 @@ class Overrides:
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] = ()
     force_exclude: bool | None = None
+    respect_gitignore: bool | None = None
 
 
 def find_config(paths: Sequence[str], cwd: Path | None = None) -> tuple[Path | None, Path]:
@@ -297,6 +300,8 @@ def _apply_overrides(settings: Settings, flags: Overrides, known: frozenset[str]
         changes["extend_exclude"] = (*settings.extend_exclude, *flags.extend_exclude)
     if flags.force_exclude is not None:
         changes["force_exclude"] = flags.force_exclude
+    if flags.respect_gitignore is not None:
+        changes["respect_gitignore"] = flags.respect_gitignore
     return replace(settings, **changes)
 
 
@@ -371,6 +376,7 @@ _KEYS: Mapping[str, _Parser] = {
     "exclude": lambda v, w, k: {"exclude": _str_list(v, w)},
     "extend-exclude": lambda v, w, k: {"extend_exclude": _str_list(v, w)},
     "force-exclude": lambda v, w, k: {"force_exclude": _bool(v, w)},
+    "respect-gitignore": lambda v, w, k: {"respect_gitignore": _bool(v, w)},
     "dynamic-calls": lambda v, w, k: {"dynamic_calls": _qualified_names(v, w)},
     "client-factories": lambda v, w, k: {"client_factories": _qualified_names(v, w)},
     "fix-max-tokens": lambda v, w, k: {"fix_max_tokens": _positive_int(v, w)},

@@ -257,3 +257,14 @@ def test_statistics(project: Path) -> None:
     result = run("--statistics", "--format", "sarif")
     assert result.exit_code == 2
     assert result.output == "promptcop: error: --statistics prints text or json, not sarif\n"
+
+
+def test_gitignore_flag(project: Path) -> None:
+    (project / ".git").mkdir()
+    write(project / ".gitignore", "generated/\n")
+    write(project / "generated" / "client.py", SDK_HEADER + BAD_LINE)
+    assert run().exit_code == 0
+    assert run("--no-respect-gitignore").exit_code == 1
+    write(project / "pyproject.toml", "[tool.promptcop]\nrespect-gitignore = false\n")
+    assert run().exit_code == 1
+    assert run("--respect-gitignore").exit_code == 0

@@ -155,7 +155,8 @@ def collect_files(paths: Sequence[str], settings: Settings, cwd: Path | None = N
         if settings.force_exclude and relative != "." and is_excluded(relative, patterns):
             continue
         if stat.S_ISDIR(info.st_mode):
-            for d, a, problem in _walk(display, absolute, root, patterns, seen_dirs):
+            walk = _walk(display, absolute, root, patterns, seen_dirs, settings.respect_gitignore)
+            for d, a, problem in walk:
                 if problem is not None:
                     problems.append(Skipped(d, problem))
                 else:
@@ -175,11 +176,16 @@ def _walk(
     root: Path,
     patterns: Sequence[str],
     seen_dirs: set[str],
+    respect_gitignore: bool = True,
 ) -> Iterator[tuple[str, str, str | None]]:
     """Yield ``(display, absolute, problem)`` for Python files below one folder, sorted."""
-    stack = [(display_root, absolute_root)]
+    root_relative = _relative_to(absolute_root, root)
+    # .gitignore files count only inside a git repository (as in ruff).
+    respect_gitignore = respect_gitignore and _git_root(absolute_root) is not None
+    ignores = _ancestor_ignores(absolute_root) if respect_gitignore else ()
+    stack = [(display_root, absolute_root, root_relative, ignores)]
     while stack:
-        display_dir, absolute_dir = stack.pop()
+        display_dir, absolute_dir, relative_dir, ignores = stack.pop()
         real = os.path.realpath(absolute_dir)
         if real in seen_dirs:
             continue  # a symlink loop, or the same folder reached twice
@@ -190,10 +196,12 @@ def _walk(
         except OSError as exc:
             yield display_dir, absolute_dir, f"cannot list folder: {exc.strerror or exc}"
             continue
+        if respect_gitignore and any(e.name == ".gitignore" for e in entries):
+            own = _read_gitignore(os.path.join(absolute_dir, ".gitignore"), absolute_dir)
+            if own is not None:
+                ignores = (*ignores, own)
         subdirs = []
         for entry in entries:
-            display = os.path.normpath(os.path.join(display_dir, entry.name))
-            absolute = os.path.join(absolute_dir, entry.name)
             try:
                 is_dir = entry.is_dir()  # follows symlinks; a broken link is neither
                 is_file = not is_dir and entry.is_file()
@@ -201,20 +209,131 @@ def _walk(
                 continue
             if not (is_dir or (is_file and entry.name.endswith(PYTHON_SUFFIXES))):
                 continue
+            absolute = os.path.join(absolute_dir, entry.name)
+            relative = entry.name if relative_dir == "." else f"{relative_dir}/{entry.name}"
             # Bare-name patterns match parts below the folder given on the command
-            # line only: `promptcop check .venv/lib/.../site-packages` checks that folder.
-            relative = _relative_to(absolute, root)
-            below = os.path.relpath(absolute, absolute_root).replace(os.sep, "/")
-            if _excluded_entry(relative, below, patterns):
+            # line only (the name here): `promptcop check .venv/lib/.../site-packages`
+            # checks that folder.
+            if _excluded_entry(relative, entry.name, patterns):
+                continue
+            if ignores and _gitignored(absolute, is_dir, ignores):
                 continue
             if is_dir and _is_environment(absolute):
                 continue
+            display = os.path.normpath(os.path.join(display_dir, entry.name))
             if is_dir:
-                subdirs.append((display, absolute))
+                subdirs.append((display, absolute, relative, ignores))
             else:
                 yield display, absolute, None
         # Depth-first in name order; reversed because the stack pops from the end.
         stack.extend(reversed(subdirs))
+
+
+# --- .gitignore ------------------------------------------------------------------
+# Files git ignores (generated code, build output, local scratch) are not the
+# project's code, as in ruff. The rules of git that matter here: a pattern
+# without "/" (except a trailing one) matches a name at any depth below its
+# .gitignore, one with "/" is anchored at that folder, a trailing "/" matches
+# folders only, "!" re-includes, and the last matching line wins. As in ruff,
+# .gitignore files count only inside a git repository.
+
+
+@dataclass(frozen=True)
+class _IgnoreRule:
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+    anchored: bool
+
+
+@dataclass(frozen=True)
+class _IgnoreFile:
+    base: str  # absolute folder the patterns are relative to
+    rules: tuple[_IgnoreRule, ...]
+
+
+def _parse_gitignore_line(line: str) -> _IgnoreRule | None:
+    line = line.rstrip("\n").rstrip("\r")
+    if not line or line.startswith("#"):
+        return None
+    line = line.rstrip(" ")
+    negate = line.startswith("!")
+    if negate or line.startswith(("\\!", "\\#")):
+        line = line[1:]
+    dir_only = line.endswith("/")
+    line = line.rstrip("/")
+    if not line:
+        return None
+    anchored = "/" in line
+    regex, _ = _compile_glob(line.lstrip("/") if anchored else line)
+    return _IgnoreRule(regex, negate, dir_only, anchored)
+
+
+def _read_gitignore(path: str, base: str) -> _IgnoreFile | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.readlines()
+    except OSError:
+        return None
+    rules = tuple(r for r in map(_parse_gitignore_line, lines) if r is not None)
+    return _IgnoreFile(base, rules) if rules else None
+
+
+def _git_root(folder: str) -> str | None:
+    current = os.path.abspath(folder)
+    for _ in range(256):
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return None
+
+
+def _ancestor_ignores(absolute_root: str) -> tuple[_IgnoreFile, ...]:
+    """The ignore files that apply to a walk started at ``absolute_root``, outermost first:
+    ``.git/info/exclude`` and each ``.gitignore`` from the repository root down to
+    (not including) the walk root, whose own file is read by the walk."""
+    start = os.path.abspath(absolute_root)
+    git_root = _git_root(start)
+    if git_root is None:
+        return ()
+    files: list[_IgnoreFile] = []
+    exclude = _read_gitignore(os.path.join(git_root, ".git", "info", "exclude"), git_root)
+    if exclude is not None:
+        files.append(exclude)
+    chain = []
+    current = start
+    while current != git_root:
+        current = os.path.dirname(current)
+        chain.append(current)
+        if len(chain) > 256:
+            break
+    for folder in reversed(chain):
+        found = _read_gitignore(os.path.join(folder, ".gitignore"), folder)
+        if found is not None:
+            files.append(found)
+    return tuple(files)
+
+
+def _gitignored(absolute: str, is_dir: bool, ignores: Sequence[_IgnoreFile]) -> bool:
+    ignored = False
+    name = os.path.basename(absolute)
+    for ignore_file in ignores:
+        relative: str | None = None
+        for rule in ignore_file.rules:
+            if rule.dir_only and not is_dir:
+                continue
+            if rule.anchored:
+                if relative is None:
+                    relative = os.path.relpath(absolute, ignore_file.base).replace(os.sep, "/")
+                target = relative
+            else:
+                target = name
+            if rule.regex.match(target):
+                ignored = not rule.negate
+    return ignored
 
 
 def _is_environment(folder: str) -> bool:
@@ -225,8 +344,7 @@ def _is_environment(folder: str) -> bool:
     )
 
 
-def _excluded_entry(relative: str, below: str, patterns: Sequence[str]) -> bool:
-    name = below.rsplit("/", 1)[-1]
+def _excluded_entry(relative: str, name: str, patterns: Sequence[str]) -> bool:
     for pattern in patterns:
         _regex, anchored = _compile_glob(pattern)
         if anchored:
