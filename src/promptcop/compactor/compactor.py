@@ -19,6 +19,7 @@ re-sent uncached once, and the following turns share the new prefix again.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,6 @@ from promptcop.compactor.formats import (
     check_format,
     detect_format,
     is_pinned_role,
-    is_turn_start,
     normalize,
 )
 from promptcop.compactor.strategies import (
@@ -126,38 +126,67 @@ class _History:
         return len(self.msgs)
 
     def extend(self, messages: Sequence[Message]) -> None:
+        """Add validated messages: count each once and update the running sums.
+
+        One pass reads each message's role and content once; this loop runs
+        over every message of the history, so it stays flat.
+        """
         counter = self.counter
-        fmt = self.format
+        batch = getattr(counter, "messages", None)
+        counts = batch(messages) if batch is not None else [counter.message(m) for m in messages]
+        anthropic = self.format == "anthropic"
+        first = len(self.msgs)
+        shr_l = list(counts)
+        clr_l = list(counts)
+        sys_l = [0] * len(counts)
+        turns = self.turns
+        for k, message in enumerate(messages):
+            role = message.get("role")
+            if role == "user":
+                if anthropic and type(message.get("content")) is not str:
+                    refs = results_of(message, "anthropic")
+                    if refs:
+                        shr_l[k], clr_l[k] = self._add_results(first + k, counts[k], refs)
+                        continue
+                turns.append(first + k)
+            elif anthropic:
+                continue
+            elif role == "tool":
+                refs = results_of(message, "openai")
+                shr_l[k], clr_l[k] = self._add_results(first + k, counts[k], refs)
+            elif role in ("system", "developer"):
+                sys_l[k] = counts[k]
+        self.msgs.extend(messages)
+        self.counts.extend(counts)
+        for sums, values in (
+            (self.s_orig, counts),
+            (self.s_shr, shr_l),
+            (self.s_clr, clr_l),
+            (self.s_sys, sys_l),
+        ):
+            running = itertools.accumulate(values, initial=sums[-1])
+            next(running)
+            sums.extend(running)
+
+    def _add_results(self, i: int, c: int, refs: list[ResultRef]) -> tuple[int, int]:
+        """Record message ``i``'s tool results; its (shrunk, cleared) estimates."""
         limit = self.limit
         ph = self.placeholder
-        for message in messages:
-            i = len(self.msgs)
-            c = counter.message(message)
-            shr = clr = c
-            refs = results_of(message, fmt)
-            if refs:
-                toks = [content_tokens(r.content, counter) for r in refs]
-                self.results[i] = _Results(refs, toks, len(self.result_msgs))
-                self.result_msgs.extend([i] * len(refs))
-                over = [t for t in toks if t > limit]
-                if over:
-                    shr = c - sum(t - limit for t in over) + _SLACK * len(over)
-                    self.shr[i] = shr
-                saving = sum(min(t, limit) - ph for t in toks if min(t, limit) > ph)
-                if saving > 0:
-                    clr = shr - saving + _SLACK
-                    self.clr_all[i] = clr
-                    self.clearable.append(i)
-                else:
-                    clr = shr
-            self.msgs.append(message)
-            self.counts.append(c)
-            self.s_orig.append(self.s_orig[-1] + c)
-            self.s_shr.append(self.s_shr[-1] + shr)
-            self.s_clr.append(self.s_clr[-1] + clr)
-            self.s_sys.append(self.s_sys[-1] + (c if is_pinned_role(message, fmt) else 0))
-            if is_turn_start(message, fmt):
-                self.turns.append(i)
+        toks = [content_tokens(r.content, self.counter) for r in refs]
+        self.results[i] = _Results(refs, toks, len(self.result_msgs))
+        self.result_msgs.extend([i] * len(refs))
+        shr = c
+        over = [t for t in toks if t > limit]
+        if over:
+            shr = c - sum(t - limit for t in over) + _SLACK * len(over)
+            self.shr[i] = shr
+        saving = sum(min(t, limit) - ph for t in toks if min(t, limit) > ph)
+        if saving <= 0:
+            return shr, shr
+        clr = shr - saving + _SLACK
+        self.clr_all[i] = clr
+        self.clearable.append(i)
+        return shr, clr
 
     # -- levels ----------------------------------------------------------------------------
 

@@ -149,7 +149,26 @@ def normalize(
     st = state.copy() if state is not None else ScanState()
     p = _Pass(repair, offset)
     step = _anthropic_message if format == "anthropic" else _openai_message
+    # Plain text messages are most of a long history: accept them here without
+    # the general walk (the same rules, checked in fewer steps).
+    plain = ("user", "assistant") if format == "anthropic" else ("user", "system", "developer")
+    out = p.out
     for i, message in enumerate(messages, offset):
+        if type(message) is dict and not st.pending:
+            role = message.get("role")
+            content = message.get("content")
+            if (
+                type(content) is str
+                and role in plain
+                and (st.emitted or role == "user")
+                and content
+                and not content.isspace()
+            ):
+                out.append(message)
+                st.emitted += 1
+                st.last_role = role
+                st.pending_index = i
+                continue
         if not isinstance(message, Mapping):
             dump = getattr(message, "model_dump", None)
             if not callable(dump):
@@ -194,7 +213,7 @@ def _answer_pending(p: _Pass, st: ScanState, format: Format) -> None:
 
 
 def _blank(text: Any) -> bool:
-    return not isinstance(text, str) or not text.strip()
+    return not isinstance(text, str) or not text or text.isspace()
 
 
 # ---- Anthropic ---------------------------------------------------------------------------
@@ -254,8 +273,66 @@ def _anthropic_blocks(p: _Pass, i: int, role: str, content: list[Any]) -> list[A
     return kept
 
 
+def _anthropic_fast(st: ScanState, role: str, content: list[Any]) -> tuple[str, ...] | None:
+    """The tool ids a well-formed message leaves pending, or None to take the general path.
+
+    Accepts only the common valid shapes, building nothing; anything unusual
+    (including every problem) goes through the general walk that explains it.
+    """
+    if not content:
+        return None
+    pending = st.pending
+    if role == "assistant":
+        if pending or not st.emitted:
+            return None
+        ids: list[str] = []
+        for b in content:
+            if type(b) is not dict:
+                return None
+            kind = b.get("type")
+            if kind == "text":
+                text = b.get("text")
+                if type(text) is not str or not text or text.isspace():
+                    return None
+            elif kind == "tool_use":
+                tid = b.get("id")
+                if type(tid) is not str or not tid or tid in ids:
+                    return None
+                ids.append(tid)
+            elif kind not in ANTHROPIC_BLOCKS or kind == "tool_result":
+                return None
+        return tuple(ids)
+    n = len(pending)
+    got: list[str] = []
+    for j, b in enumerate(content):
+        if type(b) is not dict:
+            return None
+        kind = b.get("type")
+        if kind == "tool_result":
+            tid = b.get("tool_use_id")
+            inner = b.get("content")
+            if j >= n or tid not in pending or tid in got:
+                return None
+            if inner is not None and type(inner) is not str:
+                return None
+            got.append(tid)
+        elif j < n or kind not in ANTHROPIC_BLOCKS or kind == "tool_use":
+            return None
+        elif kind == "text":
+            text = b.get("text")
+            if type(text) is not str or not text or text.isspace():
+                return None
+    return () if len(got) == n else None
+
+
 def _anthropic_message(p: _Pass, st: ScanState, i: int, message: Message) -> None:
     role = message.get("role")
+    content = message.get("content")
+    if type(content) is list and role in ("user", "assistant"):
+        fast = _anthropic_fast(st, role, content)
+        if fast is not None:
+            _emit(p, st, message, fast, i)
+            return
     if role not in ("user", "assistant"):
         hint = " (the system prompt goes in system=)" if role == "system" else ""
         p.problem(i, f"role {role!r} is not user or assistant{hint}", "drop the message")
@@ -440,7 +517,7 @@ def _openai_message(p: _Pass, st: ScanState, i: int, message: Message) -> None:
         elif raw_calls is not None and "tool_calls" in out:
             p.problem(i, "tool_calls is an empty list", "remove it")
             out = {k: v for k, v in out.items() if k != "tool_calls"}
-    empty = content is None or (isinstance(content, str) and not content.strip()) or content == []
+    empty = content is None or content == [] or (isinstance(content, str) and _blank(content))
     if empty and not calls and not (role == "assistant" and out.get("refusal")):
         p.problem(i, f"{role} message has no content", "drop it")
         return
