@@ -138,3 +138,18 @@ def test_generated_doubling_and_branchy_code_stays_bounded() -> None:
     lines += [f"    if q == {i}:\n        s = s + '{i}'" for i in range(200)]
     lines.append("    c.messages.create(model='m', max_tokens=1, system=s, messages=[])")
     assert _lint("\n".join(lines) + "\n").error is None
+
+
+def test_sdk_named_only_in_docstrings_skips_the_libcst_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import promptcop.linter.engine as engine
+
+    def no_parse(path: str, source: str) -> None:
+        raise AssertionError("libcst parse not needed")
+
+    monkeypatch.setattr(engine, "parse_source", no_parse)
+    source = '"""Call client.messages.create(model=...) from anthropic."""\nimport anthropic\n'
+    assert _lint(source) == FileResult("app.py", (), None, ())
+    with pytest.raises(AssertionError):
+        _lint(SDK_CALL)

@@ -69,12 +69,21 @@ def _lint(
 ) -> FileResult:
     from promptcop.linter.context import RuleContext
     from promptcop.linter.rules import all_rules
-    from promptcop.linter.sites import find_prompt_literals, find_requests
+    from promptcop.linter.sites import could_hold_sites, find_prompt_literals, find_requests
     from promptcop.linter.values import Resolver
 
     rules = [r for r in all_rules() if codes is None or r.code in codes]
     if not rules:
         return FileResult(path, (), None, ())
+    try:
+        if not could_hold_sites(source):
+            # Nothing any rule looks at: skip the libcst parse (10x ast.parse).
+            return FileResult(path, (), None, ())
+    except SyntaxError as err:
+        where = f"line {err.lineno}" + (f", column {err.offset}" if err.offset else "")
+        return FileResult(path, (), FileError(path, f"syntax error at {where}: {err.msg}"), ())
+    except (ValueError, MemoryError) as err:
+        return FileResult(path, (), FileError(path, f"cannot parse: {_one_line(err)}"), ())
     try:
         parsed = parse_source(path, source)
     except ParseError as exc:

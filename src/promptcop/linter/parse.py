@@ -16,9 +16,10 @@ import dataclasses
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from promptcop.linter.model import Location
+from promptcop.linter.positions import positions
 
 
 class ParseError(Exception):
@@ -51,10 +52,9 @@ class ParsedModule:
 
     def _position_map(self) -> Mapping[cst.CSTNode, CodeRange]:
         if self._positions is None:
-            # unsafe_skip_copy: keep node identity, so callers can look up the
-            # nodes they hold; the tree is never mutated.
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
+            # PositionProvider's ranges with less overhead (positions.py); node
+            # identity is kept, so callers can look up the nodes they hold.
+            self._positions = positions(self.module)
         return self._positions
 
     def code_range(self, node: cst.CSTNode) -> CodeRange | None:
@@ -153,7 +153,7 @@ def _syntax_message(source: str, exc: cst.ParserSyntaxError) -> str:
     then) ask CPython's parser, whose line, column and message users know.
     """
     try:
-        ast.parse(source)
+        ast.parse(source.removeprefix("\ufeff"))
     except SyntaxError as err:
         where = f"line {err.lineno}" + (f", column {err.offset}" if err.offset else "")
         return f"syntax error at {where}: {err.msg}"

@@ -17,6 +17,7 @@ A ``messages.batches.create`` call yields one request per ``params`` entry.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, replace
 
@@ -72,6 +73,8 @@ _LITELLM: dict[tuple[str, ...], ApiKind] = {
     ("acompletion",): "litellm.completion",
 }
 _METHODS = frozenset({"create", "stream", "parse", "count_tokens", "completion", "acompletion"})
+# Also ``retrieve``: batch polling loops (PC305) are call-site patterns without a request.
+_AST_METHODS = _METHODS | {"retrieve"}
 # The keywords that bound the output, per API (API_FACTS.md 2.1, 3.10, 3.11).
 OUTPUT_LIMIT_KEYS: dict[str, tuple[str, ...]] = {
     "anthropic.messages": ("max_tokens",),
@@ -160,6 +163,48 @@ def _string_literals(value: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(value, cst.Attribute):
         return []
     return []
+
+
+def could_hold_sites(source: str) -> bool:
+    """A cheap test on CPython's ``ast`` (about a tenth of a libcst parse): can this
+    file hold a request, a prompt-named literal, or a batch poll (``.retrieve``)?
+
+    Files that pass a text prefilter often name an SDK only in docstrings or
+    comments (SDKs' own sources do); they never need the libcst tree. Raises
+    ``SyntaxError``/``ValueError``/``RecursionError`` on invalid source.
+    """
+    # A byte-order mark is legal at the start of a file but not inside a str.
+    tree = ast.parse(source.removeprefix("\ufeff"))
+    bound = set(_BOUND_NAME.findall(source))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _AST_METHODS:
+                return True
+            if isinstance(func, ast.Name) and func.id in bound:
+                return True
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("litellm"):
+            bound.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                name = (
+                    target.id
+                    if isinstance(target, ast.Name)
+                    else target.attr
+                    if isinstance(target, ast.Attribute)
+                    else None
+                )
+                if name and _PROMPT_NAME.search(name) and _has_string(node.value):
+                    return True
+    return False
+
+
+def _has_string(node: ast.AST) -> bool:
+    return any(
+        isinstance(n, ast.JoinedStr) or (isinstance(n, ast.Constant) and isinstance(n.value, str))
+        for n in ast.walk(node)
+    )
 
 
 def find_prompt_literals(info: ModuleInfo) -> tuple[PromptLiteral, ...]:
