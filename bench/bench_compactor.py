@@ -23,27 +23,61 @@ from __future__ import annotations
 import json
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from promptcop.compactor import Compactor, compact  # noqa: E402
-from promptcop.tokens import claude  # noqa: E402
-from promptcop.tokens.counter import TokenCounter  # noqa: E402
+from promptcop.compactor import Compactor, compact
+from promptcop.tokens import claude
+from promptcop.tokens.counter import TokenCounter
 
 BUDGET = 32_000
 TURNS = 200
 MODEL = "claude-sonnet-4-6"
 
 _VOCAB = (
-    "the file function returns value error test module config request cache token user "
-    "assistant build path import class self data list dict string number update check run "
-    "result output input line code fix patch review merge branch commit deploy server client"
-).split()
+    "the",
+    "file",
+    "function",
+    "returns",
+    "value",
+    "error",
+    "test",
+    "module",
+    "config",
+    "request",
+    "cache",
+    "token",
+    "user",
+    "assistant",
+    "build",
+    "path",
+    "import",
+    "class",
+    "self",
+    "data",
+    "list",
+    "dict",
+    "string",
+    "number",
+    "update",
+    "check",
+    "run",
+    "result",
+    "output",
+    "input",
+    "line",
+    "code",
+    "fix",
+    "patch",
+    "review",
+    "merge",
+    "branch",
+    "commit",
+    "deploy",
+    "server",
+    "client",
+)
 
 
 def _prose(rng: random.Random, words: int) -> str:
