@@ -61,6 +61,7 @@ def test_one_absurd_response_is_ignored() -> None:
     counter.observe({"prompt_tokens": 1}, messages=MESSAGES)
     assert counter.correction == 1.0
     assert counter.rejected_observations == 2
+    assert counter.last_observation == (estimate, 1)
     assert counter.request(MESSAGES) == estimate
 
 

@@ -239,6 +239,8 @@ class TokenCounter:
         self.correction = 1.0
         self.observations = 0
         self.rejected_observations = 0
+        # (our estimate, the real count) of the latest observe() call, for diagnostics.
+        self.last_observation: tuple[int, int] | None = None
         self.factor = 1.0 if calibration is None else calibration
         # Worst per-kind error of text counts measured against the reference
         # tokenizer (bench/bench_tokens.py); 0.0 when the model's own tokenizer
@@ -454,6 +456,7 @@ class TokenCounter:
             )
         estimated = self.request(messages, system=system, tools=tools)
         with self._lock:
+            self.last_observation = (estimated, real)
             new = updated_correction(self.correction, estimated=estimated, real=real)
             if new is None:
                 self.rejected_observations += 1
