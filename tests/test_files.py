@@ -274,3 +274,15 @@ def test_gitignore_outside_a_repository_is_ignored(tmp_path: Path) -> None:
     write(tmp_path / "app.py")
     settings = Settings(project_root=tmp_path)
     assert paths(collect_files(["."], settings, cwd=tmp_path)) == ["app.py"]
+
+
+def test_unreadable_file_is_a_one_line_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Running as root reads everything, so simulate what a user without rights sees.
+    from promptcop.linter import files as files_module
+
+    def deny(path: str, mode: str = "r") -> object:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(files_module, "open", deny, raising=False)
+    with pytest.raises(SourceError, match=r"^cannot read: permission denied$"):
+        files_module.read_bytes("secret.py")
