@@ -95,8 +95,6 @@ def _lint(
 
         name, is_package = module_name_for(path)
     info = ModuleInfo(parsed, name, is_package)
-    if project is not None:
-        project.register(info)
     resolver = Resolver(info, settings, project)
     requests = find_requests(resolver)
     literals = find_prompt_literals(info)

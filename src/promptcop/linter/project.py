@@ -14,6 +14,7 @@ the same light tables serve both.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,13 +229,18 @@ def module_name_for(path: str) -> tuple[str, bool]:
     return ".".join(reversed(parts)), is_package
 
 
+_CACHED_MODULES = 64
+
+
 class ProjectIndex:
     """The files of one run, by module name; parses a module only when asked."""
 
     def __init__(self, modules: dict[str, list[str]], names: dict[str, tuple[str, bool]]) -> None:
         self._by_name = modules
         self._names = names
-        self._infos: dict[str, ModuleInfo | None] = {}
+        # Parsed imported modules, least recently used first: a bounded cache,
+        # so a long run does not keep every libcst tree alive (peak RSS, issue 6).
+        self._infos: OrderedDict[str, ModuleInfo | None] = OrderedDict()
 
     @classmethod
     def from_paths(cls, paths: Sequence[str]) -> ProjectIndex:
@@ -292,6 +298,7 @@ class ProjectIndex:
         """The parsed module of a scanned file (cached); None when unreadable or invalid."""
         key = os.path.normpath(path)
         if key in self._infos:
+            self._infos.move_to_end(key)
             return self._infos[key]
         info: ModuleInfo | None = None
         try:
@@ -302,8 +309,6 @@ class ProjectIndex:
         except (OSError, UnicodeDecodeError, ParseError, RecursionError):
             info = None
         self._infos[key] = info
+        while len(self._infos) > _CACHED_MODULES:
+            self._infos.popitem(last=False)
         return info
-
-    def register(self, info: ModuleInfo) -> None:
-        """Share the linted file's own parse, so a cycle of imports does not parse it twice."""
-        self._infos.setdefault(os.path.normpath(info.path), info)
