@@ -35,7 +35,33 @@ EXIT_ERROR = 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group()
+class _LazyGroup(click.Group):
+    """A group whose other capabilities' commands are imported only when invoked.
+
+    ``promptcop check`` runs in pre-commit hooks, where interpreter start and
+    imports are most of the wall time for a handful of files: importing the
+    audit (or any other capability) there would be paid on every commit.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}  # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.lazy.get(cmd_name)
+        if target is not None and cmd_name not in self.commands:
+            import importlib
+
+            module, _, attribute = target.partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup)
 @click.version_option(__version__, prog_name="promptcop")
 def main() -> None:
     """Find and fix the patterns that inflate LLM API bills."""
@@ -499,10 +525,10 @@ def explain(code: str) -> None:
 
 
 def _register_subcommands() -> None:
-    # Each capability keeps its command next to its code; the group only lists them.
-    from promptcop.audit.command import audit
-
-    main.add_command(audit)
+    # Each capability keeps its command next to its code; the group only lists
+    # them, and imports one when it is invoked (_LazyGroup).
+    assert isinstance(main, _LazyGroup)
+    main.lazy["audit"] = "promptcop.audit.command:audit"
 
 
 _register_subcommands()
