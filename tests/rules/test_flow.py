@@ -144,6 +144,7 @@ def test_growth_and_bounds(body: str, grows: bool, bounded: bool) -> None:
     ],
 )
 def test_has_exit(source: str, exits: bool) -> None:
-    loop = cst.parse_module(source).body[0]
+    index = _index(source)
+    loop = index.module.body[0]
     assert isinstance(loop, cst.For)
-    assert has_exit(loop) is exits
+    assert has_exit(index, loop) is exits

@@ -19,6 +19,7 @@ import libcst as cst
 
 from promptcop.facts import default_table, family_of
 from promptcop.linter.context import RuleContext
+from promptcop.linter.flow import index_of
 from promptcop.linter.request import (
     CacheControl,
     Const,
@@ -196,7 +197,7 @@ def marker_node(ctx: RuleContext, request: Request, bp: Breakpoint) -> cst.CSTNo
 
 
 def _within(ctx: RuleContext, inner: cst.CSTNode, outer: cst.CSTNode) -> bool:
-    return any(anc is outer for anc in ctx.ancestors(inner))
+    return any(anc is outer for anc in index_of(ctx.module).ancestors(inner))
 
 
 def anthropic_requests(ctx: RuleContext) -> Iterator[Request]:

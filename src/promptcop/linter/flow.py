@@ -141,12 +141,19 @@ class _Collector(cst.CSTVisitor):
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.functions: dict[str, list[cst.FunctionDef]] = {}
         self.calls: list[cst.Call] = []
+        # Preorder of every node and each node's [start, end) in it: the nodes under a
+        # node are one slice, so predicates over a loop never re-walk the tree.
+        self.order: list[cst.CSTNode] = []
+        self.span: dict[cst.CSTNode, tuple[int, int]] = {}
         self._stack: list[cst.CSTNode] = []
+        self._starts: list[int] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self._stack:
             self.parents[node] = self._stack[-1]
         self._stack.append(node)
+        self._starts.append(len(self.order))
+        self.order.append(node)
         if isinstance(node, cst.FunctionDef):
             self.functions.setdefault(node.name.value, []).append(node)
         elif isinstance(node, cst.Call):
@@ -155,6 +162,7 @@ class _Collector(cst.CSTVisitor):
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self._stack.pop()
+        self.span[original_node] = (self._starts.pop(), len(self.order))
 
 
 class ModuleIndex:
@@ -167,6 +175,11 @@ class ModuleIndex:
         self._parents = collector.parents
         self.functions = collector.functions
         self.calls = collector.calls
+        self._order = collector.order
+        self._span = collector.span
+        self._nodes_under: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+        self._refs: dict[str, list[cst.BaseExpression]] | None = None
+        self._calls_under: dict[int, tuple[cst.CSTNode, list[cst.Call]]] = {}
 
     # -- structure -------------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -230,14 +243,30 @@ class ModuleIndex:
             return []  # ambiguous: two defs of one name, do not guess
         is_method = self.enclosing_class(func) is not None
         uses: list[cst.CSTNode] = []
-        for call in self.calls:
-            if _refers_to(call.func, name, is_method) and self.enclosing_def(call) is not func:
-                uses.append(call)
+        for ref in self._references().get(name, []):
+            target = ref.func if isinstance(ref, cst.Call) else ref
+            if not _refers_to(target, name, is_method):
                 continue
-            for arg in call.args:
-                if _refers_to(arg.value, name, is_method):
-                    uses.append(arg.value)
+            if isinstance(ref, cst.Call) and self.enclosing_def(ref) is func:
+                continue  # recursion is no fan-out
+            uses.append(ref)
         return uses
+
+    def _references(self) -> dict[str, list[cst.BaseExpression]]:
+        """Every call by its callee's last name, and every argument that names something:
+        built once, so ``uses_of`` costs a lookup, not a walk of the module's calls."""
+        if self._refs is None:
+            refs: dict[str, list[cst.BaseExpression]] = {}
+            for call in self.calls:
+                callee = dotted(call.func)
+                if callee is not None:
+                    refs.setdefault(last_part(callee), []).append(call)
+                for arg in call.args:
+                    named = dotted(arg.value)
+                    if named is not None:
+                        refs.setdefault(last_part(named), []).append(arg.value)
+            self._refs = refs
+        return self._refs
 
     def fan_outs(self, func: cst.FunctionDef, depth: int = 2) -> list[tuple[cst.CSTNode, Loop]]:
         """Places where ``func`` (or a same-module caller of it) runs once per item."""
@@ -256,9 +285,51 @@ class ModuleIndex:
         return found
 
     # -- what a loop does ------------------------------------------------
+    @property
+    def all_nodes(self) -> list[cst.CSTNode]:
+        """Every node of the module in source order, functions included."""
+        return self._order
+
+    def position(self, node: cst.CSTNode) -> int:
+        """Source order of ``node`` (its preorder index): compare without positions, which
+        the engine computes only for files that report something."""
+        span = self._span.get(node)
+        return span[0] if span is not None else -1
+
+    def end_position(self, node: cst.CSTNode) -> int:
+        span = self._span.get(node)
+        return span[1] if span is not None else -1
+
+    def nodes_in(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """``node`` and every node below it, in source order, not entering nested ``def``s."""
+        cached = self._nodes_under.get(id(node))
+        if cached is not None and cached[0] is node:
+            return cached[1]
+        span = self._span.get(node)
+        found: list[cst.CSTNode] = []
+        if span is None:  # not of this module: walk it
+            stack = [node]
+            while stack:
+                current = stack.pop()
+                found.append(current)
+                stack.extend(
+                    c for c in reversed(current.children) if not isinstance(c, cst.FunctionDef)
+                )
+        else:
+            i, end = span
+            while i < end:
+                current = self._order[i]
+                if isinstance(current, cst.FunctionDef) and current is not node:
+                    i = self._span[current][1]
+                    continue
+                found.append(current)
+                i += 1
+        self._nodes_under[id(node)] = (node, found)
+        return found
+
     def calls_in(self, node: cst.CSTNode) -> list[cst.Call]:
         """Calls inside ``node``, not counting those in nested ``def``s."""
-        return [c for c in self.calls if self.is_inside(c, node)]
+        return [c for c in self.nodes_in(node) if isinstance(c, cst.Call)]
 
     def is_inside(self, inner: cst.CSTNode, outer: cst.CSTNode) -> bool:
         for anc in self.ancestors(inner):
@@ -359,27 +430,9 @@ def _looks_like_handler(index: ModuleIndex, func: cst.FunctionDef) -> bool:
     return note is None or "Request" in note
 
 
-def has_exit(node: cst.For | cst.While) -> bool:
+def has_exit(index: ModuleIndex, node: cst.For | cst.While) -> bool:
     """The loop body can leave the loop early (``break``/``return``): a retry or an agent turn."""
-
-    class _Exit(cst.CSTVisitor):
-        found = False
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_Break(self, node: cst.Break) -> None:
-            self.found = True
-
-        def visit_Return(self, node: cst.Return) -> None:
-            self.found = True
-
-    visitor = _Exit()
-    node.body.visit(visitor)
-    return visitor.found
+    return any(isinstance(n, (cst.Break, cst.Return)) for n in index.nodes_in(node.body))
 
 
 def is_forever(loop: Loop) -> bool:
@@ -464,28 +517,20 @@ def _mentions(expr: cst.CSTNode, name: str) -> bool:
 def growth_of(index: ModuleIndex, body: cst.CSTNode, name: str) -> list[cst.CSTNode]:
     """Statements in ``body`` that append to the list ``name``, in source order."""
     out: list[cst.CSTNode] = []
-
-    class _Grow(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Call(self, node: cst.Call) -> None:
+    for node in index.nodes_in(body):
+        if isinstance(node, cst.Call):
             callee = dotted(node.func) or ""
             if callee.rsplit(".", 1)[0] == name and last_part(callee) in _GROW_METHODS:
                 out.append(node)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        elif isinstance(node, cst.AugAssign):
             if dotted(node.target) == name and isinstance(node.operator, cst.AddAssign):
                 out.append(node)
-
-        def visit_Assign(self, node: cst.Assign) -> None:
+        elif isinstance(node, cst.Assign):
             value = node.value
             targets_it = any(dotted(t.target) == name for t in node.targets)
             grows = isinstance(value, (cst.BinaryOperation, cst.List)) and _mentions(value, name)
             if targets_it and grows:
                 out.append(node)
-
-    body.visit(_Grow())
     return out
 
 
@@ -512,72 +557,49 @@ def bounded_through_helpers(index: ModuleIndex, body: cst.CSTNode, name: str) ->
     return False
 
 
-def is_reset(body: cst.CSTNode, name: str) -> bool:
+def is_reset(index: ModuleIndex, body: cst.CSTNode, name: str) -> bool:
     """``body`` rebinds ``name`` to a fresh list (``messages = [SYSTEM]``): nothing
     carries over from one iteration to the next."""
-    found = False
-
-    class _Reset(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Assign(self, node: cst.Assign) -> None:
-            nonlocal found
-            fresh = isinstance(node.value, (cst.List, cst.Tuple)) and not _mentions(
-                node.value, name
-            )
-            found = found or (fresh and any(dotted(t.target) == name for t in node.targets))
-
-    body.visit(_Reset())
-    return found
+    for node in index.nodes_in(body):
+        if isinstance(node, cst.Assign) and any(dotted(t.target) == name for t in node.targets):
+            value = node.value
+            if isinstance(value, (cst.List, cst.Tuple)) and not _mentions(value, name):
+                return True
+    return False
 
 
 def is_bounded(index: ModuleIndex, body: cst.CSTNode, name: str) -> bool:
     """``body`` keeps the list ``name`` bounded: slices it, ``del``s or pops from it,
     clears it, reassigns it from a call (a trimming helper, promptcop's compactor) or a
     fresh display, or tests its length."""
-    found = False
+    return any(_bounds(node, name) for node in index.nodes_in(body))
 
-    class _Bound(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
 
-        def visit_Del(self, node: cst.Del) -> None:
-            nonlocal found
-            found = found or _mentions(node.target, name)
-
-        def visit_Call(self, node: cst.Call) -> None:
-            nonlocal found
-            callee = dotted(node.func) or call_name(node)
-            owner, _, method = callee.rpartition(".")
-            if owner == name and method in _TRIM_METHODS:
-                found = True
-            elif (
-                method == "len"
-                or callee == "len"
-                or any(w in last_part(callee).lower() for w in _TRIM_WORDS)
-            ):
-                found = found or any(_mentions(a.value, name) for a in node.args)
-
-        def visit_Comparison(self, node: cst.Comparison) -> None:
-            nonlocal found  # if len(history) > 40: ... / while len(history) < n
-            found = found or _measures(node, name)
-
-        def visit_Assign(self, node: cst.Assign) -> None:
-            nonlocal found
-            for target in node.targets:
-                t = target.target
-                if isinstance(t, cst.Subscript) and dotted(t.value) == name:
-                    found = True  # history[:] = ...
-                elif dotted(t) == name:
-                    value = node.value
-                    grows = isinstance(value, (cst.BinaryOperation, cst.List)) and _mentions(
-                        value, name
-                    )
-                    found = found or not grows or _sliced(value, name)
-
-    body.visit(_Bound())
-    return found
+def _bounds(node: cst.CSTNode, name: str) -> bool:
+    if isinstance(node, cst.Del):
+        return _mentions(node.target, name)
+    if isinstance(node, cst.Call):
+        callee = dotted(node.func) or call_name(node)
+        owner, _, method = callee.rpartition(".")
+        if owner == name and method in _TRIM_METHODS:
+            return True
+        if any(w in last_part(callee).lower() for w in _TRIM_WORDS):
+            return any(_mentions(a.value, name) for a in node.args)
+        return False
+    if isinstance(node, cst.Comparison):
+        return _measures(node, name)  # if len(history) > 40: ... / while len(history) < n
+    if isinstance(node, cst.Assign):
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, cst.Subscript) and dotted(t.value) == name:
+                return True  # history[:] = ...
+            if dotted(t) == name:
+                value = node.value
+                grows = isinstance(value, (cst.BinaryOperation, cst.List)) and _mentions(
+                    value, name
+                )
+                return not grows or _sliced(value, name)
+    return False
 
 
 def _measures(node: cst.CSTNode, name: str) -> bool:

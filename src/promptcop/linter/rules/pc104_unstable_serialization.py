@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
+from promptcop.linter.flow import call_name, dotted, index_of, last_part
 from promptcop.linter.model import Finding, Severity
 from promptcop.linter.request import Dyn, Map, Part, Request, Seq, Unordered, Value, atoms
 
@@ -170,18 +171,18 @@ def _finding(ctx: RuleContext, request: Request, part: Part, atom: Dyn) -> Findi
 def _serialisation(ctx: RuleContext, what: str, call: cst.Call) -> cst.CSTNode | None:
     """The expression of this file that serialises the data (``json.dumps(...)``,
     ``{TAGS}`` in an f-string): the place to add ``sorted``/``sort_keys``."""
+    index = index_of(ctx.module)
+    method = last_part(what.split("(", 1)[0].strip()) if "(" in what else None
     found: list[cst.CSTNode] = []
-
-    class _Find(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if ctx.code(node) == what:
+    for node in index.all_nodes:
+        # Compare names first: rendering code is costly, so only likely nodes are rendered.
+        if isinstance(node, cst.Call):
+            if last_part(call_name(node)) == method and ctx.code(node) == what:
                 found.append(node)
-
-        def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
-            if ctx.code(node.expression) == what:
-                found.append(node)
-
-    ctx.module.visit(_Find())
-    inside = [n for n in found if any(a is call for a in ctx.ancestors(n))]
+        elif isinstance(node, cst.FormattedStringExpression) and (
+            dotted(node.expression) == what or ctx.code(node.expression) == what
+        ):
+            found.append(node)
+    inside = [n for n in found if any(a is call for a in index.ancestors(n))]
     best = inside or found
     return best[0] if best else None

@@ -132,7 +132,7 @@ def solve(problem: str):
 def check(ctx: RuleContext) -> Iterator[Finding]:
     index = index_of(ctx.module)
     seen: dict[tuple[int, str], Request] = {}
-    for request in sorted(ctx.requests, key=lambda r: ctx.location(r.call)):
+    for request in sorted(ctx.requests, key=lambda r: index.position(r.call)):
         conversation = _conversation(request)
         if conversation is None:
             continue
@@ -273,11 +273,11 @@ def _rebound(
     func = index.enclosing_def(second)
     if func is None:
         return False
-    lo, hi = ctx.location(first).end_line, ctx.location(second).line
+    lo, hi = index.end_position(first), index.position(second)
     head = name.split(".")[-1]
     for stmt in _assignments(func.body):
         if not any(history_name(t.target) == name for t in stmt.targets):
             continue
-        if lo <= ctx.location(stmt).line <= hi and head not in names_in(stmt.value):
+        if lo <= index.position(stmt) <= hi and head not in names_in(stmt.value):
             return True
     return False

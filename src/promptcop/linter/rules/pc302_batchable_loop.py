@@ -260,7 +260,7 @@ def _per_item(index: ModuleIndex, request: Request) -> Iterator[tuple[cst.CSTNod
         return
     if loops:
         loop = loops[0]
-        if not _leaves_early(loop) and not _conversation(index, loop, request):
+        if not _leaves_early(index, loop) and not _conversation(index, loop, request):
             if not _over_models(loop, request):
                 yield request.call, loop
             return
@@ -269,7 +269,7 @@ def _per_item(index: ModuleIndex, request: Request) -> Iterator[tuple[cst.CSTNod
         return
     for use, loop in index.fan_outs(func):
         outer = index.loops_around(use)
-        if any(_waits_on_user(index, lp) for lp in [loop, *outer]) or _leaves_early(loop):
+        if any(_waits_on_user(index, lp) for lp in [loop, *outer]) or _leaves_early(index, loop):
             continue
         if not index.is_handler(index.enclosing_function(use)):
             yield use, loop
@@ -279,12 +279,12 @@ def _waits_on_user(index: ModuleIndex, loop: Loop) -> bool:
     return is_forever(loop) or index.is_interactive_loop(loop)
 
 
-def _leaves_early(loop: Loop) -> bool:
+def _leaves_early(index: ModuleIndex, loop: Loop) -> bool:
     """Retry and agent loops ``break``/``return`` out; a small fixed literal is no collection."""
     node = loop.node
     if not isinstance(node, (cst.For, cst.While)):
         return False
-    if has_exit(node):
+    if has_exit(index, node):
         return True
     source = node.iter if isinstance(node, cst.For) else None
     return isinstance(source, (cst.List, cst.Tuple, cst.Set)) and len(source.elements) <= 3
@@ -296,7 +296,7 @@ def _conversation(index: ModuleIndex, loop: Loop, request: Request) -> bool:
     for key in ("messages", "input"):
         arg = request.argument(key)
         name = history_name(arg.node) if arg is not None else None
-        if not name or is_reset(loop.node, name):
+        if not name or is_reset(index, loop.node, name):
             continue
         if growth_of(index, loop.node, name) or growth_through_helpers(index, loop.node, name):
             return True
