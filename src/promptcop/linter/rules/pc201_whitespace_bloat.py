@@ -251,14 +251,14 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
                 "tools",
                 "functions",
             ):
-                where = f"`{part.label}` of {request.method} at {ctx.where(request.site)}"
+                where = f"sent as `{part.label}` of {request.method} at {ctx.where(request.site)}"
                 for atom in atoms(part.value):
                     if isinstance(atom, Lit):
                         add(Text((atom,)), request, where)
     for literal in ctx.prompt_literals:
         value = ctx.resolve(literal.node)
         if isinstance(value, Text):
-            add(value, None, f"`{literal.name}`")
+            add(value, None, f"assigned to `{literal.name}`")
     return list(found.values())
 
 
@@ -296,7 +296,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue  # a stray space the tokenizer merges anyway costs nothing
         tokens = f"about {saved}" if before.estimate else str(saved)
         message = (
-            f"prompt text sent as {literal.where} wastes whitespace "
+            f"prompt text {literal.where} wastes whitespace "
             f"({'; '.join(report.issues)}): a dedented rewrite saves {tokens} tokens per request"
         )
         fix = None
