@@ -639,13 +639,13 @@ class Compactor:
             found = planner.fit(target, min_cut=min_cut)
             if isinstance(found, _Plan):
                 if summarise and self.summarizer is not None and found.dropped is not None:
-                    self._summarise(h, found, old)
+                    self._summarise(h, found, old, reserve)
                 found.build(h)
                 return found
             needed = found
         raise BudgetExceeded(needed=needed, budget=self.budget, pinned=planner.pinned_exact())
 
-    def _summarise(self, h: _History, plan: _Plan, old: _Plan | None) -> None:
+    def _summarise(self, h: _History, plan: _Plan, old: _Plan | None, reserve: int) -> None:
         assert self.summarizer is not None and plan.dropped is not None
         dropped = plan.dropped
         if old is not None and old.dropped is not None and old.dropped.last == dropped.last:
@@ -667,7 +667,9 @@ class Compactor:
         if not text or not text.strip():
             return
         at = h.turns[plan.cut]
-        room = self.budget - plan.total - 16
+        # The summary gets the room reserved for it, so a Compactor's re-cut
+        # still lands at its low-water mark.
+        room = min(reserve, self.budget - plan.total) - 16
         if room < 32:
             return
         label = (
