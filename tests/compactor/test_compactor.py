@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
 
 import pytest
 from compactor_support import assert_valid_anthropic, assert_valid_openai, image_block
 
-from promptcop import BudgetExceeded, CompactResult, Compactor, compact, preflight
+from promptcop import BudgetExceeded, Compactor, CompactResult, compact, preflight
 from promptcop.compactor import (
     CacheBreakpoint,
     ClearedToolResult,
@@ -342,7 +343,7 @@ def test_compactor_keeps_its_cut_until_the_budget_is_reached() -> None:
         history += agent(t + 1)[-5:-1]  # one more step, appended: the history only grows
         requests.append(c.compact(history))
     hits = 0
-    for before, after in zip(requests, requests[1:], strict=False):
+    for before, after in itertools.pairwise(requests):
         assert after.tokens <= 4_000
         if after.messages[: len(before.messages)] == before.messages:
             hits += 1
