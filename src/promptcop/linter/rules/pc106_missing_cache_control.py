@@ -14,6 +14,7 @@ from promptcop.linter.cache_prefix import (
 )
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Severity
+from promptcop.linter.request import Request
 
 CODE = "PC106"
 NAME = "missing-cache-control"
@@ -159,6 +160,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         how = f" ({minimum.note})" if minimum.note else ""
         sections = "/".join(dict.fromkeys(p.section for p in prefix))
+        cost = _cost(ctx, request, tokens)
         yield ctx.finding(
             code=CODE,
             name=NAME,
@@ -166,9 +168,23 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             message=(
                 f"static prefix of about {tokens} tokens ({sections}) reaches the "
                 f"{minimum.tokens}-token cache minimum of {minimum.model}{how} but the request "
-                "has no cache_control: every call pays full input price where a cache read "
-                "costs 0.1x; mark the last static block with cache_control"
+                f"has no cache_control: every call pays full input price for it{cost}"
+                "; mark the last static block with cache_control"
             ),
             node=request.call,
             site=request.site,
         )
+
+
+def _cost(ctx: RuleContext, request: Request, tokens: int) -> str:
+    """What caching would save per 1,000 calls, from the facts table's prices."""
+    model = request.model_name
+    if model is None:
+        return ""
+    try:
+        facts = ctx.facts(model)
+    except KeyError:
+        return ""
+    # Cache reads bill at the model's cache-read price instead of full input (API_FACTS.md 1.5).
+    saved = tokens * (facts.input - facts.cache_read) / 1e6 * 1000
+    return f" (about ${saved:.2f} per 1,000 calls that a cache hit would save)"
