@@ -282,3 +282,31 @@ def test_configured_dynamic_function_of_the_same_module() -> None:
     )
     call = next(n for n in _calls(resolver) if n.func.value == "probe")  # type: ignore[attr-defined]
     assert _dyn(resolver.resolve_at(call.args[0].value, call)).category == "configured"
+
+
+@pytest.mark.parametrize(
+    ("source", "dynamic"),
+    [
+        # A helper called at import reads the environment once.
+        (
+            "import os\ndef build():\n    return 'r=' + os.environ['R']\nS = build()\n"
+            "def f():\n    probe(S)",
+            False,
+        ),
+        # The same helper called per request reads it every time.
+        (
+            "import os\ndef build():\n    return 'r=' + os.environ['R']\n"
+            "def f():\n    probe(build())",
+            True,
+        ),
+        # A constructor runs once per object, not per request.
+        (
+            "import os\nclass C:\n    def __init__(self):\n        self.r = os.getenv('R')\n"
+            "    def f(self):\n        probe(self.r)",
+            False,
+        ),
+    ],
+)
+def test_environment_reads_per_request_or_at_import(source: str, dynamic: bool) -> None:
+    found = [a for a in atoms(value_of(source)) if isinstance(a, Dyn) and a.category == "env"]
+    assert bool(found) is dynamic

@@ -481,6 +481,10 @@ class Env:
     # True in the function that sends the request: its parameters are per-request data.
     root: bool
     depth: int = 0
+    # True while evaluating code that runs once, at import or construction
+    # (module-level assignments, class bodies, ``__init__``), even through a
+    # helper: an environment variable read there is the same for every request.
+    at_import: bool = False
 
     def with_bound(self, extra: dict[str, Value]) -> Env:
         return replace(self, bound={**self.bound, **extra})
@@ -578,7 +582,7 @@ class Resolver:
                 cur = self.parents.get(cur)
             if cur is not None:
                 seq, path, _ = scope.positions[cur]
-        return Env(scope, seq, path, {}, root and fn is not None)
+        return Env(scope, seq, path, {}, root and fn is not None, at_import=fn is None)
 
     def resolve_at(self, expr: cst.BaseExpression, at: cst.CSTNode, root: bool = True) -> Value:
         try:
@@ -698,7 +702,7 @@ class Resolver:
         self, ident: str, node: cst.CSTNode, scope: Scope, seq: int, path: Path_, env: Env
     ) -> Value:
         bound = env.bound if scope is env.scope else {}
-        key = (id(scope), ident, seq, path, id(bound) if bound else 0, env.root)
+        key = (id(scope), ident, seq, path, id(bound) if bound else 0, env.root, env.at_import)
         hit = self._names.get(key)
         if hit is not None:
             return hit[0]
@@ -724,7 +728,13 @@ class Resolver:
         else:
             chosen = defs
         scope_env = Env(
-            scope, seq, path, env.bound if scope is env.scope else {}, env.root, env.depth
+            scope,
+            seq,
+            path,
+            env.bound if scope is env.scope else {},
+            env.root,
+            env.depth,
+            env.at_import or scope.is_module,
         )
         values: list[Value] = []
         if not chosen:
@@ -778,7 +788,7 @@ class Resolver:
         return None
 
     def _binding(self, b: Binding, scope: Scope, env: Env, use: cst.CSTNode) -> Value:
-        at = Env(scope, b.seq, b.path, env.bound, env.root, env.depth)
+        at = Env(scope, b.seq, b.path, env.bound, env.root, env.depth, env.at_import)
         if b.kind == "assign" and isinstance(b.value, cst.BaseExpression):
             if b.target is not None:
                 return self._unpack(b, at)
@@ -828,7 +838,7 @@ class Resolver:
     ) -> Value:
         base_loops = dominating.loops if dominating is not None else ()
         for m in muts:
-            at = Env(scope, m.seq, m.path, env.bound, env.root, env.depth)
+            at = Env(scope, m.seq, m.path, env.bound, env.root, env.depth, env.at_import)
             in_loop = [lp for lp in m.loops if lp not in base_loops]
             unordered: Unordered | None = None
             for lp in in_loop:
@@ -959,7 +969,7 @@ class Resolver:
             self._active.add(guard)
             try:
                 scope = self.module_scope()
-                env = Env(scope, scope.end, (), {}, False)
+                env = Env(scope, scope.end, (), {}, False, at_import=True)
                 value = self.name(cst.Name(head), env)
             finally:
                 self._active.discard(guard)
@@ -1029,12 +1039,19 @@ class Resolver:
             for value in info.attributes.get(attr, ()):
                 mscope = self.module_scope()
                 values.append(
-                    self.resolve(value, Env(mscope, mscope.end, (), {}, False, env.depth))
+                    self.resolve(
+                        value, Env(mscope, mscope.end, (), {}, False, env.depth, at_import=True)
+                    )
                 )
             for method, value in info.self_writes.get(attr, ()):
                 mscope2 = self.scope_of(method)
                 at = self.env_at(value, root=False)
-                at = replace(at, scope=mscope2, depth=env.depth)
+                at = replace(
+                    at,
+                    scope=mscope2,
+                    depth=env.depth,
+                    at_import=env.at_import or method.name.value == "__init__",
+                )
                 values.append(self.resolve(value, at))
         finally:
             self._active.discard(key)
@@ -1220,7 +1237,7 @@ class Resolver:
                 if ret.value is None:
                     values.append(Const(None, self.origin(ret)))
                     continue
-                renv = Env(scope, seq, path, bound, False, env.depth + 1)
+                renv = Env(scope, seq, path, bound, False, env.depth + 1, env.at_import)
                 values.append(self.resolve(ret.value, renv))
         finally:
             self._active.discard(key)
@@ -1729,7 +1746,7 @@ class Resolver:
         return None
 
     def _env_read(self, node: cst.Call | cst.Subscript, env: Env) -> Value:
-        if env.scope.is_module:
+        if env.scope.is_module or env.at_import:
             # Read once at import: the same for every request of the process.
             return self.unk(node, "an environment variable read at import")
         return Dyn(
