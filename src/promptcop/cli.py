@@ -246,6 +246,12 @@ def check_options(func: F) -> F:
         ),
         click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
         click.option(
+            "--stdin-filename",
+            metavar="PATH",
+            help="Check source read from stdin as if it were this file (editors); "
+            "the path `-` alone reads stdin too.",
+        ),
+        click.option(
             "--color/--no-color",
             default=None,
             help="Colour the text output (default: only on a terminal, and not with NO_COLOR).",
@@ -307,6 +313,7 @@ def check(
     respect_gitignore: bool | None,
     config_path: str | None,
     isolated: bool,
+    stdin_filename: str | None,
     color: bool | None,
     quiet: bool,
     verbose: bool,
@@ -332,6 +339,14 @@ def check(
     with _errors_become_exit_codes(verbose):
         if statistics and output_format not in ("text", "json"):
             _fail(f"--statistics prints text or json, not {output_format}")
+        stdin: bytes | None = None
+        if stdin_filename is not None or paths == ("-",):
+            if paths not in ((), ("-",)):
+                _fail("give no paths (or only `-`) when checking stdin")
+            if fix or diff:
+                _fail("--fix and --diff rewrite files; they do not work on stdin")
+            stdin = sys.stdin.buffer.read()
+            targets = (stdin_filename or "-",)
         metas = rule_metas()
         overrides = Overrides(
             select=_codes(select),
@@ -358,6 +373,7 @@ def check(
             jobs=jobs,
             cache_dir=None if no_cache else _cache_dir(cache_dir, settings),
             prefilter=not no_prefilter,
+            stdin=stdin,
         )
         adoption = AdoptionOptions(fix, unsafe_fixes, diff, baseline, write_baseline, changed_since)
         try:
@@ -382,7 +398,7 @@ def check(
             text = "".join(text.splitlines(keepends=True)[:-1])
         elif output_format == "text":
             text += "".join(f"{line}\n" for line in summary_lines(outcome, adoption))
-            hint = None if fix else fix_hint(report)
+            hint = None if fix or stdin is not None else fix_hint(report)
             if hint is not None:
                 text += f"{hint}\n"
         if output_format == "json" and fix:

@@ -268,3 +268,32 @@ def test_gitignore_flag(project: Path) -> None:
     write(project / "pyproject.toml", "[tool.promptcop]\nrespect-gitignore = false\n")
     assert run().exit_code == 1
     assert run("--respect-gitignore").exit_code == 0
+
+
+def test_stdin_is_checked_under_the_given_name(project: Path) -> None:
+    # the file on disk is clean; the editor's unsaved buffer is not
+    write(project / "app.py", SDK_HEADER)
+    buffer = SDK_HEADER + BAD_LINE + BAD_LINE.replace("# BAD", "# BAD  # noqa: PC301")
+    result = CliRunner().invoke(main, ["check", "--stdin-filename", "app.py"], input=buffer)
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        "app.py:4:1: PC301 messages.create has no max_tokens: output is unbounded",
+        "Found 1 finding in 1 file.",
+    ]
+    result = CliRunner().invoke(main, ["check", "-", "--format", "json"], input=buffer)
+    assert [f["path"] for f in json.loads(result.output)["findings"]] == ["-"]
+    result = CliRunner().invoke(main, ["check", "-"], input=b"x = '\xff'\nc.messages.create()\n")
+    assert "-: error: not valid UTF-8" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--stdin-filename", "a.py", "b.py"], "give no paths (or only `-`) when checking stdin"),
+        (["-", "--fix"], "--fix and --diff rewrite files; they do not work on stdin"),
+    ],
+)
+def test_stdin_misuse(project: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["check", *args], input="x = 1\n")
+    assert result.exit_code == 2
+    assert result.output == f"promptcop: error: {message}\n"

@@ -54,6 +54,9 @@ class CheckOptions:
     cache_dir: Path | None = None
     # Internal (bench/): give every file to the engine, to measure what the prefilter drops.
     prefilter: bool = True
+    # The bytes of the one file in ``paths``, read from stdin by an editor
+    # integration (``--stdin-filename``); the file on disk is not read.
+    stdin: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,12 @@ def run_check(options: CheckOptions) -> CheckResult:
     cache = open_cache(options, codes, collected)
     todo, hits = cached_results(collected.files, cache)
     dropped: list[tuple[SourceFile, bytes]] = []
-    sources, load_errors = prefilter(todo, settings, enabled=options.prefilter, dropped=dropped)
+    contents = (
+        {f.path: options.stdin for f in collected.files} if options.stdin is not None else None
+    )
+    sources, load_errors = prefilter(
+        todo, settings, enabled=options.prefilter, dropped=dropped, contents=contents
+    )
     errors.extend(load_errors)
     results, internal = lint_files(sources, collected, codes, options)
     store_results(cache, sources, results, dropped)
@@ -127,6 +135,11 @@ def run_check(options: CheckOptions) -> CheckResult:
 
 
 def collect(options: CheckOptions) -> Collected:
+    if options.stdin is not None:
+        # An editor's buffer: checked under the name it will have, whatever is on disk.
+        path = os.path.normpath(options.paths[0])
+        root = options.settings.project_root or Path.cwd()
+        return Collected((SourceFile(path, _relative(path, root), explicit=True),), ())
     return collect_files(options.paths, options.settings)
 
 
@@ -136,6 +149,7 @@ def prefilter(
     *,
     enabled: bool = True,
     dropped: list[tuple[SourceFile, bytes]] | None = None,
+    contents: Mapping[str, bytes] | None = None,
 ) -> tuple[list[SourceText], list[FileError]]:
     """Read each file; keep those whose text can hold a request, decoded.
 
@@ -144,12 +158,13 @@ def prefilter(
     one read and no error. Such files and their bytes are appended to
     ``dropped`` when given (the result cache remembers them as clean).
     ``enabled=False`` keeps every readable file (bench/ measures recall so).
+    ``contents`` gives the bytes of files not to read from disk (stdin).
     """
     kept: list[SourceText] = []
     errors: list[FileError] = []
     for file in files:
         try:
-            data = read_bytes(file.path)
+            data = contents[file.path] if contents is not None else read_bytes(file.path)
         except SourceError as exc:
             errors.append(FileError(file.path, str(exc)))
             continue
@@ -233,7 +248,7 @@ def open_cache(
     options: CheckOptions, codes: frozenset[str], collected: Collected
 ) -> ResultCache | None:
     """This run's result cache, or None when the run has none (or lints everything)."""
-    if options.cache_dir is None or not options.prefilter:
+    if options.cache_dir is None or not options.prefilter or options.stdin is not None:
         return None
     from promptcop.linter.cache import ResultCache
 
