@@ -172,15 +172,20 @@ class _History:
         """Record message ``i``'s tool results; its (shrunk, cleared) estimates."""
         limit = self.limit
         ph = self.placeholder
-        toks = [content_tokens(r.content, self.counter) for r in refs]
+        counter = self.counter
+        toks = [content_tokens(r.content, counter) for r in refs]
         self.results[i] = _Results(refs, toks, len(self.result_msgs))
         self.result_msgs.extend([i] * len(refs))
         shr = c
-        over = [t for t in toks if t > limit]
-        if over:
-            shr = c - sum(t - limit for t in over) + _SLACK * len(over)
+        saving = 0
+        for t in toks:
+            if t > limit:
+                shr += limit - t + _SLACK
+                t = limit
+            if t > ph:
+                saving += t - ph
+        if shr != c:
             self.shr[i] = shr
-        saving = sum(min(t, limit) - ph for t in toks if min(t, limit) > ph)
         if saving <= 0:
             return shr, shr
         clr = shr - saving + _SLACK

@@ -10,8 +10,7 @@ message, and live in the planner.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from promptcop.compactor.formats import Format, Message
 
@@ -41,9 +40,12 @@ class Counter(Protocol):
     def tools(self, tools: Any) -> int: ...
 
 
-@dataclass(frozen=True)
-class ResultRef:
-    """One tool result inside a message: where it is and what it holds."""
+class ResultRef(NamedTuple):
+    """One tool result inside a message: where it is and what it holds.
+
+    A named tuple, not a dataclass: one is made per tool result of the whole
+    history on a first call, and tuples are several times cheaper to build.
+    """
 
     position: int  # block index (Anthropic) or -1 for an OpenAI tool message
     tool_use_id: str
