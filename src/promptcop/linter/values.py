@@ -758,6 +758,8 @@ class Resolver:
         annotated = self._annotated_client(param)
         if annotated is not None:
             return annotated
+        if scope.class_def is not None and scope.param_order[:1] == [ident]:
+            return self.unk(node, f"{ident} (the instance)")
         if env.root:
             return Dyn("param", ident, self.origin(node), "a parameter of the sending function")
         return self.unk(node, f"parameter {ident}")
