@@ -427,3 +427,31 @@ def test_preflight_says_when_the_price_is_a_guess() -> None:
     assert report.price_guessed and "guess" in report.caveat
     responses = {"model": "gpt-4o", "input": "hi", "max_output_tokens": 5}
     assert preflight(responses).max_output_tokens == 5
+
+
+def test_compactor_summarises_once_per_recut_and_folds_the_earlier_summary() -> None:
+    calls: list[list[Any]] = []
+
+    def summarizer(dropped: list[Any]) -> str:
+        calls.append(dropped)
+        return f"summary #{len(calls)}"
+
+    c = Compactor(budget=2_500, model=MODEL, summarizer=summarizer, keep_tool_results=1)
+    history: list[Any] = []
+    recuts = 0
+    previous: CompactResult | None = None
+    for t in range(30):
+        history += agent(t + 1)[-5:-1]
+        out = c.compact(history)
+        assert out.tokens <= 2_500
+        assert_valid_anthropic(out.messages)
+        if previous is not None and out.messages[: len(previous.messages)] != previous.messages:
+            recuts += 1
+        previous = out
+    assert 2 <= len(calls) <= recuts + 1
+    # the second summary was asked with the first one in front of the newly dropped turns
+    assert calls[1][0] == {"role": "user", "content": "summary #1"}
+    assert calls[1][1]["role"] == "user" and calls[1][1] is not calls[0][0]
+    summary = next(ch for ch in out.changes if isinstance(ch, Summarised))
+    assert f"summary #{len(calls)}" in out.messages[0]["content"][0]["text"]
+    assert summary.first == 0
