@@ -389,6 +389,7 @@ def check(
             files_scanned=result.files_scanned,
             rules=metas,
             tool_version=__version__,
+            internal_errors=result.internal_errors,
         )
         use_color = _use_color(color, output_file)
         text = render(output_format, report, color=use_color)

@@ -234,3 +234,10 @@ def test_fix_hint() -> None:
     )
     both = Report((FINDINGS[1], unsafe), (), 1)
     assert fix_hint(both) == "1 fixable with `promptcop check --fix` (1 more with --unsafe-fixes)."
+
+
+def test_sarif_run_fails_when_promptcop_crashed() -> None:
+    crashed = Report(FINDINGS, ERRORS, 42, RULES, internal_errors=1)
+    invocation = json.loads(render("sarif", crashed))["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert _sarif()["runs"][0]["invocations"][0]["executionSuccessful"] is True

@@ -34,6 +34,8 @@ class Report:
     files_scanned: int
     rules: tuple[RuleMeta, ...] = ()
     tool_version: str = ""
+    # Files promptcop crashed on (a bug); SARIF marks the run as not successful.
+    internal_errors: int = 0
 
 
 def render(fmt: str, report: Report, *, color: bool = False) -> str:

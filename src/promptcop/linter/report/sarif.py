@@ -55,7 +55,7 @@ def build(report: Report) -> dict[str, Any]:
         "results": [_result(f, index[f.code]) for f in report.findings],
         "invocations": [
             {
-                "executionSuccessful": True,
+                "executionSuccessful": report.internal_errors == 0,
                 "toolExecutionNotifications": [
                     {
                         "level": "error",
