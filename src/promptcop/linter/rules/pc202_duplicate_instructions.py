@@ -97,6 +97,22 @@ def ask(q: str):
 
 INVALID = [
     '''
+import textwrap
+from openai import OpenAI
+client = OpenAI()
+SYSTEM = textwrap.dedent("""
+    You summarise support tickets.
+    Never include the customer's email address.
+    Keep the summary under fifty words.
+    Never include the customer's email address.""")  # expect: PC202
+
+def summarise(ticket: str):
+    return client.chat.completions.create(
+        model="gpt-4.1-mini", max_tokens=200,
+        messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": ticket}],
+    )
+''',
+    '''
 import anthropic
 client = anthropic.Anthropic()
 SYSTEM = """You are a helpful travel agent.
@@ -219,7 +235,7 @@ def _check_value(
             continue
         start, lit = owner
         original = _owner(spans, first)
-        if original is owner and not lit.literal:
+        if original is owner and not lit.literal and not _written_twice(origin.node, unit):
             continue  # one piece of text repeated on purpose ("..." * 3), not a copy-paste
         if original is not owner and original is not None and _same_source(original[1], lit):
             continue  # one value sent twice (two blocks of one constant), not a copy
@@ -259,6 +275,16 @@ def _segments(value: Value) -> Iterator[Value]:
             yield from _segments(item)
     else:
         yield value
+
+
+def _written_twice(node: cst.CSTNode, unit: str) -> bool:
+    """The literal itself holds the copy (a dedented or cleaned literal), as opposed to
+    text that only repeats because it was multiplied."""
+    if not isinstance(node, cst.SimpleString):
+        return False
+    value = node.evaluated_value
+    text = value if isinstance(value, str) else value.decode("utf-8", "replace")
+    return any(repeated == unit for _, _, repeated in duplicates(text))
 
 
 def _same_source(a: Lit, b: Lit) -> bool:
