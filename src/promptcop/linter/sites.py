@@ -87,6 +87,7 @@ OUTPUT_LIMIT_KEYS: dict[str, tuple[str, ...]] = {
 _CANDIDATE_TEXT = re.compile(
     r"\.\s*(?:create|stream|parse|count_tokens|completion|acompletion)\s*\(|litellm"
 )
+_RETRIEVE_TEXT = re.compile(r"\.\s*retrieve\s*\(")
 _BOUND_NAME = re.compile(
     r"^\s*([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[\w.()\s]*\.(?:create|stream|parse|completion|acompletion)\s*$",
     re.M,
@@ -176,6 +177,13 @@ def could_hold_sites(source: str) -> bool:
     # A byte-order mark is legal at the start of a file but not inside a str.
     tree = ast.parse(source.removeprefix("\ufeff"))
     bound = set(_BOUND_NAME.findall(source))
+    if not (
+        _CANDIDATE_TEXT.search(source)
+        or _RETRIEVE_TEXT.search(source)
+        or bound
+        or _PROMPT_TEXT.search(source)
+    ):
+        return False  # parsed for its syntax errors only; no walk needed
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
