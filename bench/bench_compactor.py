@@ -233,7 +233,32 @@ def cache_section() -> None:
             counter=counter,
         )
 
+    def drop_only(history: list[Any]) -> Any:
+        return compact(
+            history,
+            budget=BUDGET,
+            model=MODEL,
+            system=system,
+            tools=tools,
+            keep_first=1,
+            keep_tool_results=10**9,
+            max_tool_result_tokens=10**9,
+            counter=counter,
+        )
+
     rows.append(cache_run("stateless compact() each turn", stateless, counter, base))
+    rows.append(cache_run("stateless, drop oldest turns only", drop_only, counter, base))
+    plain = Compactor(
+        budget=BUDGET,
+        model=MODEL,
+        system=system,
+        tools=tools,
+        keep_first=1,
+        keep_tool_results=10**9,
+        max_tool_result_tokens=10**9,
+        counter=counter,
+    )
+    rows.append(cache_run("sticky cut, no clearing/cutting", plain.compact, counter, base))
     for low in (0.15, 0.25, 0.35, 0.5):
         c = Compactor(
             budget=BUDGET,
@@ -306,7 +331,7 @@ def speed_section() -> None:
         counters.append(("claude-sonnet-4-6", None, "ctok"))
     for model, calibration, label in counters:
         # The machine is shared: interleave floor and compactor runs, keep the best of each.
-        repeat = 1 if label == "ctok" else 7
+        repeat = 3 if label == "ctok" else 7
         TokenCounter(model, calibration=calibration).text("warm the encoding up")
         floors: list[float] = []
         firsts: list[float] = []
