@@ -649,3 +649,85 @@ def widen(finding: Finding, other: Location) -> Finding:
     start = min((here.line, here.column), (other.line, other.column))
     end = max((here.end_line, here.end_column), (other.end_line, other.end_column))
     return dataclasses.replace(finding, location=Location(here.path, *start, *end))
+
+
+# -- is a loop a batch job? ---------------------------------------------------
+
+
+def waits_on_user(index: ModuleIndex, loop: Loop) -> bool:
+    """A ``while True`` server/chat/agent loop, or one that reads from a person or socket."""
+    return is_forever(loop) or index.is_interactive_loop(loop)
+
+
+def leaves_early(index: ModuleIndex, loop: Loop) -> bool:
+    """Retry and agent loops ``break``/``return`` out; a small fixed literal is no collection."""
+    node = loop.node
+    if not isinstance(node, (cst.For, cst.While)):
+        return False
+    if has_exit(index, node):
+        return True
+    source = node.iter if isinstance(node, cst.For) else None
+    return isinstance(source, (cst.List, cst.Tuple, cst.Set)) and len(source.elements) <= 3
+
+
+def answer_feeds_next_call(
+    index: ModuleIndex, loop: Loop, call: cst.Call, inputs: Sequence[cst.CSTNode]
+) -> bool:
+    """The call reads, through ``inputs``, a value the loop derived from an earlier answer
+    of the same call (a refine chain): the calls depend on each other."""
+    derived = _derived_from_answer(index, loop, call)
+    read = set().union(*(_reads(node) for node in inputs))
+    return bool(derived & read)
+
+
+def _derived_from_answer(index: ModuleIndex, loop: Loop, call: cst.Call) -> set[str]:
+    """Names the loop assigns from the call's answer, directly or through other names."""
+    assigns = [
+        a
+        for a in _assignments(index, loop.node)
+        if not isinstance(a.value, cst.Call) or a.value is not call
+    ]
+    derived: set[str] = set()
+    owner = index.parent(call)
+    while isinstance(owner, cst.Await):
+        owner = index.parent(owner)
+    if isinstance(owner, cst.Assign):
+        derived |= set().union(*(_targets(t.target) for t in owner.targets))
+    changed = True
+    while changed:
+        changed = False
+        for a in assigns:
+            if _reads(a.value) & derived or contains(a.value, call):
+                targets = set().union(*(_targets(t.target) for t in a.targets))
+                if not targets <= derived:
+                    derived |= targets
+                    changed = True
+    return derived
+
+
+def _targets(target: cst.BaseExpression) -> set[str]:
+    """What an assignment rebinds: a name, ``self.x``, or the container of ``d[k]``."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_targets(e.value) for e in target.elements))
+    if isinstance(target, cst.Subscript):
+        return _targets(target.value)
+    name = dotted(target)
+    return {name} if name else set()
+
+
+def _reads(node: cst.CSTNode) -> set[str]:
+    """Names and dotted attribute chains read in ``node``."""
+    out = set(names_in(node))
+
+    class _Chains(cst.CSTVisitor):
+        def visit_Attribute(self, attr: cst.Attribute) -> None:
+            name = dotted(attr)
+            if name:
+                out.add(name)
+
+    node.visit(_Chains())
+    return out
+
+
+def _assignments(index: ModuleIndex, node: cst.CSTNode) -> list[cst.Assign]:
+    return [n for n in index.nodes_in(node) if isinstance(n, cst.Assign)]

@@ -10,17 +10,16 @@ from promptcop.linter.context import RuleContext
 from promptcop.linter.flow import (
     Loop,
     ModuleIndex,
+    answer_feeds_next_call,
     call_name,
-    contains,
-    dotted,
     growth_of,
     growth_through_helpers,
-    has_exit,
     history_name,
     index_of,
-    is_forever,
     is_reset,
+    leaves_early,
     names_in,
+    waits_on_user,
 )
 from promptcop.linter.model import Finding, Severity
 from promptcop.linter.request import Request
@@ -254,13 +253,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
 def _per_item(index: ModuleIndex, request: Request) -> Iterator[tuple[cst.CSTNode, Loop]]:
     loops = index.loops_around(request.call)
-    if any(_waits_on_user(index, loop) for loop in loops):
+    if any(waits_on_user(index, loop) for loop in loops):
         return
     if index.is_handler(index.enclosing_function(request.call)):
         return
     if loops:
         loop = loops[0]
-        if not _leaves_early(index, loop) and not _conversation(index, loop, request):
+        if not leaves_early(index, loop) and not _conversation(index, loop, request):
             if not _over_models(loop, request):
                 yield request.call, loop
             return
@@ -269,25 +268,10 @@ def _per_item(index: ModuleIndex, request: Request) -> Iterator[tuple[cst.CSTNod
         return
     for use, loop in index.fan_outs(func):
         outer = index.loops_around(use)
-        if any(_waits_on_user(index, lp) for lp in [loop, *outer]) or _leaves_early(index, loop):
+        if any(waits_on_user(index, lp) for lp in [loop, *outer]) or leaves_early(index, loop):
             continue
         if not index.is_handler(index.enclosing_function(use)):
             yield use, loop
-
-
-def _waits_on_user(index: ModuleIndex, loop: Loop) -> bool:
-    return is_forever(loop) or index.is_interactive_loop(loop)
-
-
-def _leaves_early(index: ModuleIndex, loop: Loop) -> bool:
-    """Retry and agent loops ``break``/``return`` out; a small fixed literal is no collection."""
-    node = loop.node
-    if not isinstance(node, (cst.For, cst.While)):
-        return False
-    if has_exit(index, node):
-        return True
-    source = node.iter if isinstance(node, cst.For) else None
-    return isinstance(source, (cst.List, cst.Tuple, cst.Set)) and len(source.elements) <= 3
 
 
 def _conversation(index: ModuleIndex, loop: Loop, request: Request) -> bool:
@@ -300,72 +284,8 @@ def _conversation(index: ModuleIndex, loop: Loop, request: Request) -> bool:
             continue
         if growth_of(index, loop.node, name) or growth_through_helpers(index, loop.node, name):
             return True
-    derived = _derived_from_answer(index, loop, request.call)
-    read = set().union(*(_reads(a.node) for a in request.arguments if a.node is not None))
-    return bool(derived & read)
-
-
-def _derived_from_answer(index: ModuleIndex, loop: Loop, call: cst.Call) -> set[str]:
-    """Names the loop assigns from the call's answer, directly or through other names."""
-    assigns = [
-        a
-        for a in _assignments(loop.node)
-        if not isinstance(a.value, cst.Call) or a.value is not call
-    ]
-    derived: set[str] = set()
-    owner = index.parent(call)
-    while isinstance(owner, cst.Await):
-        owner = index.parent(owner)
-    if isinstance(owner, cst.Assign):
-        derived |= set().union(*(_targets(t.target) for t in owner.targets))
-    changed = True
-    while changed:
-        changed = False
-        for a in assigns:
-            if _reads(a.value) & derived or contains(a.value, call):
-                targets = set().union(*(_targets(t.target) for t in a.targets))
-                if not targets <= derived:
-                    derived |= targets
-                    changed = True
-    return derived
-
-
-def _targets(target: cst.BaseExpression) -> set[str]:
-    """What an assignment rebinds: a name, ``self.x``, or the container of ``d[k]``."""
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return set().union(*(_targets(e.value) for e in target.elements))
-    if isinstance(target, cst.Subscript):
-        return _targets(target.value)
-    name = dotted(target)
-    return {name} if name else set()
-
-
-def _reads(node: cst.CSTNode) -> set[str]:
-    """Names and dotted attribute chains read in ``node``."""
-    out = set(names_in(node))
-
-    class _Chains(cst.CSTVisitor):
-        def visit_Attribute(self, attr: cst.Attribute) -> None:
-            name = dotted(attr)
-            if name:
-                out.add(name)
-
-    node.visit(_Chains())
-    return out
-
-
-def _assignments(node: cst.CSTNode) -> list[cst.Assign]:
-    found: list[cst.Assign] = []
-
-    class _Assigns(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Assign(self, node: cst.Assign) -> None:
-            found.append(node)
-
-    node.visit(_Assigns())
-    return found
+    inputs = [a.node for a in request.arguments if a.node is not None]
+    return answer_feeds_next_call(index, loop, request.call, inputs)
 
 
 def _over_models(loop: Loop, request: Request) -> bool:
