@@ -159,5 +159,6 @@ def shrink_content(content: Any, limit: int, counter: Counter, format: Format) -
             lines.append(f"[{kind} removed by promptcop: about {size:,} tokens]")
     text_limit = limit - (limit // 2 - media_room)
     text = shrink_text("\n".join(lines), text_limit, counter.text)[0] if lines else ""
-    out: list[Any] = [{"type": "text", "text": text}] if text.strip() else []
-    return out + kept_media
+    out: list[Any] = [{"type": "text", "text": text}] if text and not text.isspace() else []
+    # Never leave a result empty: say what happened instead.
+    return out + kept_media or "[tool result cut by promptcop: nothing fitted]"
