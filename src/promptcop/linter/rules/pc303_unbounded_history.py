@@ -76,6 +76,20 @@ None.
 
 VALID = [
     """
+from openai import OpenAI
+client = OpenAI()
+MAX_TURNS = 8
+
+def debate(topic: str) -> None:
+    messages = [{"role": "user", "content": topic}]
+    turn = 0
+    while turn < MAX_TURNS:
+        r = client.chat.completions.create(model="gpt-4.1", max_tokens=300, messages=messages)
+        messages.append({"role": "assistant", "content": r.choices[0].message.content})
+        messages.append({"role": "user", "content": "Counter that."})
+        turn += 1
+""",
+    """
 import anthropic
 
 class Session:
@@ -252,11 +266,24 @@ def _in_loops(
 
 
 def _few_rounds(ctx: RuleContext, loop: cst.For | cst.While) -> bool:
-    """``for step in range(MAX_STEPS)``: a fixed number of rounds bounds the history."""
-    source = loop.iter if isinstance(loop, cst.For) else None
+    """``for step in range(MAX_STEPS)`` / ``while turn < MAX_TURNS``: a fixed number of
+    rounds bounds the history."""
+    if isinstance(loop, cst.While):
+        test = loop.test
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return False
+        target = test.comparisons[0]
+        if not isinstance(target.operator, (cst.LessThan, cst.LessThanEqual)):
+            return False
+        return _static_int(ctx, target.comparator)
+    source = loop.iter
     if not (isinstance(source, cst.Call) and isinstance(source.func, cst.Name)):
         return False
     if source.func.value != "range" or not source.args:
         return False
-    bound = ctx.resolve(source.args[-1].value if len(source.args) < 3 else source.args[1].value)
-    return isinstance(bound, Const) and isinstance(bound.value, int)
+    return _static_int(ctx, source.args[-1].value if len(source.args) < 3 else source.args[1].value)
+
+
+def _static_int(ctx: RuleContext, expr: cst.BaseExpression) -> bool:
+    value = ctx.resolve(expr)
+    return isinstance(value, Const) and isinstance(value.value, int)
