@@ -10,6 +10,7 @@ import libcst as cst
 
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Location, Related, Severity
+from promptcop.linter.parse import ParsedModule
 from promptcop.linter.request import Lit, Map, Part, Seq, Value, atoms
 
 CODE = "PC202"
@@ -243,13 +244,14 @@ def _check_value(
             f'"{unit[:60]}" appears earlier in the same prompt: the copy costs its '
             "tokens on every request; keep one"
         )
+        copy = _narrow(origin.module, origin.node, lit, text[start:offset])
         if origin.module is ctx.parsed:
             finding = ctx.finding(
                 code=CODE, name=NAME, severity=SEVERITY, message=message, node=origin.node
             )
-            yield _narrow(finding, ctx, origin.node, lit, text[start:offset])
+            yield dataclasses.replace(finding, location=copy)
         elif fallback is not None:
-            where = Related(ctx.location(origin.node, origin.module), "the repeated text")
+            where = Related(copy, "the repeated text")
             yield ctx.finding(
                 code=CODE,
                 name=NAME,
@@ -295,14 +297,15 @@ def _owner(spans: list[tuple[int, Lit]], offset: int) -> tuple[int, Lit] | None:
     return max((s for s in spans if s[0] <= offset), key=lambda s: s[0], default=None)
 
 
-def _narrow(
-    finding: Finding, ctx: RuleContext, node: cst.CSTNode, lit: Lit, before: str
-) -> Finding:
-    """Point at the repeated line when the literal maps text lines to source lines 1:1."""
+def _narrow(module: ParsedModule, node: cst.CSTNode, lit: Lit, before: str) -> Location:
+    """The repeated line itself when the literal maps text lines to source lines 1:1
+    (a plain string literal); else the whole literal."""
+    whole = module.location(node)
     if not lit.literal or not isinstance(node, cst.SimpleString):
-        return finding
+        return whole
     if "\\" in node.value or node.prefix.lower() not in ("", "r"):
-        return finding
-    line = finding.location.line + before.count("\n")
-    loc = finding.location
-    return dataclasses.replace(finding, location=Location(loc.path, line, 1, line, loc.end_column))
+        return whole
+    line = whole.line + before.count("\n")
+    lines = module.source.splitlines()
+    width = len(lines[line - 1]) + 1 if line <= len(lines) else whole.end_column
+    return Location(whole.path, line, 1, line, width)
