@@ -455,3 +455,29 @@ def test_compactor_summarises_once_per_recut_and_folds_the_earlier_summary() -> 
     summary = next(ch for ch in out.changes if isinstance(ch, Summarised))
     assert f"summary #{len(calls)}" in out.messages[0]["content"][0]["text"]
     assert summary.first == 0
+
+
+def test_sdk_response_blocks_are_accepted() -> None:
+    from anthropic.types import TextBlock, ToolUseBlock
+
+    reply = [
+        TextBlock(type="text", text="let me look"),
+        ToolUseBlock(type="tool_use", id="toolu_1", name="logs", input={"n": 1}),
+    ]
+    messages = [
+        {"role": "user", "content": "check the logs"},
+        {"role": "assistant", "content": reply},
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}],
+        },
+    ]
+    out = compact(messages, budget=10_000, model=MODEL)
+    assert out.messages[1]["content"][1] == {
+        "type": "tool_use",
+        "id": "toolu_1",
+        "name": "logs",
+        "input": {"n": 1},
+    }
+    assert_valid_anthropic(out.messages)
+    assert messages[1]["content"] is reply

@@ -273,6 +273,11 @@ def _anthropic_blocks(p: _Pass, i: int, role: str, content: list[Any]) -> list[A
     return kept
 
 
+def _plain_block(block: Any) -> Any:
+    dump = getattr(block, "model_dump", None)
+    return dump(exclude_none=True) if callable(dump) and not isinstance(block, Mapping) else block
+
+
 def _anthropic_fast(st: ScanState, role: str, content: list[Any]) -> tuple[str, ...] | None:
     """The tool ids a well-formed message leaves pending, or None to take the general path.
 
@@ -333,6 +338,10 @@ def _anthropic_message(p: _Pass, st: ScanState, i: int, message: Message) -> Non
         if fast is not None:
             _emit(p, st, message, fast, i)
             return
+        if any(not isinstance(b, Mapping) and hasattr(b, "model_dump") for b in content):
+            # SDK blocks (``response.content`` appended as is): plain dicts from here on.
+            content = [_plain_block(b) for b in content]
+            message = {**message, "content": content}
     if role not in ("user", "assistant"):
         hint = " (the system prompt goes in system=)" if role == "system" else ""
         p.problem(i, f"role {role!r} is not user or assistant{hint}", "drop the message")
