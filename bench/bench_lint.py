@@ -50,10 +50,11 @@ import contextlib
 
 from corpus import REPO_ROOT, corpus_files, ensure_corpus
 
+# The code measured is a snapshot of src/promptcop taken at the start (see main):
+# teammates editing the tree mid-run must not change the code between two runs
+# that are compared (nor the result cache's source stamp between cold and warm).
 PROMPTCOP = [sys.executable, "-m", "promptcop"]
-_console = Path(sys.executable).with_name("promptcop")
-if _console.exists():
-    PROMPTCOP = [str(_console)]
+ENV: dict[str, str] = dict(os.environ)
 
 REQUEST_METHODS = {"create", "stream", "parse", "count_tokens"}
 REQUEST_RESOURCES = {"messages", "completions", "responses", "batches"}
@@ -75,11 +76,11 @@ class Run:
         self.stderr = stderr
 
 
-def run(cmd: Sequence[str], cwd: Path = REPO_ROOT, env: dict[str, str] | None = None) -> Run:
+def run(cmd: Sequence[str], cwd: Path = REPO_ROOT) -> Run:
     """Run ``cmd``; time it and read its peak RSS (its own, or its largest worker's)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err, env=ENV)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -273,10 +274,31 @@ def _import_report(sample: str) -> tuple[float, list[str]]:
     return total_us / 1e6, sorted(heavy)
 
 
+def _snapshot(git_ref: str | None, dest: Path) -> None:
+    """Copy src/promptcop (of the working tree, or of ``git_ref``) to ``dest``."""
+    if git_ref is None:
+        shutil.copytree(REPO_ROOT / "src" / "promptcop", dest / "promptcop")
+        return
+    dest.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", git_ref, "src/promptcop"],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(
+        ["tar", "-x", "--strip-components=1", "-C", str(dest)], input=archive, check=True
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the no-prefilter recall run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
+    parser.add_argument(
+        "--git-ref",
+        help="measure the code of this commit (git archive) instead of the working tree",
+    )
     parser.add_argument("--child", choices=("floor-ast", "floor-cst", "stages"))
     parser.add_argument("paths", nargs="*")
     args = parser.parse_args(argv)
@@ -310,9 +332,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     cst = min((json.loads(r.stdout) for r in cst_runs), key=lambda d: d["parse"])
     startup = best(args.repeat, lambda: run([sys.executable, "-c", "pass"])).wall
 
-    # Runs of promptcop check.
+    # Runs of promptcop check, on a snapshot of the code.
     scratch = Path(tempfile.mkdtemp(prefix="promptcop-bench-"))
     try:
+        _snapshot(args.git_ref, scratch / "src")
+        ENV["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(scratch / "src"), os.environ.get("PYTHONPATH", "")) if p
+        )
         cache = scratch / "cache"
 
         def empty_cache() -> None:
@@ -332,9 +358,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda: run(check_cmd(paths, "--jobs", "2", "--cache-dir", str(cache))),
             empty_cache,
         )
-        passing = [p for p in files if p in set(sdk_files)]
-        others = [p for p in files if p not in set(sdk_files)]
-        ten = [str(p) for p in (passing + others)[:10]]
+        # A commit's worth of application code: the bundled examples (SDK calls
+        # in every module), then the smallest corpus files with an SDK call.
+        examples = [p for p in files if p.is_relative_to(REPO_ROOT / "examples")]
+        by_size = sorted(
+            (p for p in sdk_files if p not in examples), key=lambda p: p.stat().st_size
+        )
+        ten = [os.path.relpath(p, REPO_ROOT) for p in (examples + by_size)[:10]]
         precommit = best(
             args.repeat,
             lambda: run([*PROMPTCOP, "check", *ten, "--exit-zero", "--cache-dir", str(cache)]),
@@ -401,8 +431,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         warm.wall <= 0.2 * cold.wall,
     )
     _line("cold check, --jobs 2", f"{jobs2.wall:.3f} s", f"{jobs2.wall / floor:.2f}x")
+    ten_kb = sum((REPO_ROOT / p).stat().st_size for p in ten) / 1000
     _line(
-        "pre-commit shape: 10 files named (wall)",
+        f"pre-commit shape: {len(ten)} files ({ten_kb:.0f} kB) named",
         f"{precommit.wall:.3f} s",
         "",
         "< 1 s",
