@@ -117,9 +117,13 @@ def test_dependencies_name_the_modules_values_came_from(tmp_path: Path) -> None:
     result = lint_source(str(app), app.read_text(), Settings(), project=project)
     (finding,) = result.findings
     assert finding.code == "PC101"
-    # The primary location stays in the linted file; the origin is related.
-    assert finding.location.path == str(app) and finding.location.line == 5
-    assert any(r.location.path == str(tmp_path / "prompts.py") for r in finding.related)
+    # The primary location is the offending expression in prompts.py (RULES.md);
+    # the sending call in app.py is the related "sent here" location.
+    assert finding.location.path == str(tmp_path / "prompts.py") and finding.location.line == 2
+    assert finding.snippet == "time.time()"
+    sent = [r for r in finding.related if r.message == "sent here"]
+    assert sent and sent[0].location.path == str(app) and sent[0].location.line == 5
+    assert finding.site_line == 5
     assert result.dependencies == (str(tmp_path / "prompts.py"),)
 
 
@@ -154,3 +158,26 @@ def test_sdk_named_only_in_docstrings_skips_the_libcst_parse(
     # A real call does reach the libcst parse (whose failure the engine reports).
     error = _lint(SDK_CALL).error
     assert error is not None and "libcst parse not needed" in error.message
+
+
+def test_bloat_and_unordered_tools_from_another_module_are_reported_there(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "shared.py").write_text(
+        "import os\n"
+        "RULES = '''\n            Be brief.\n            Cite sources.\n\n\n\n            Thanks.\n'''\n"
+        "TOOLS = [{'name': n, 'input_schema': {}} for n in os.listdir('tools')]\n"
+    )
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import anthropic\nfrom shared import RULES, TOOLS\nc = anthropic.Anthropic()\n"
+        "def f(q):\n    c.messages.create(model='m', max_tokens=1, system=RULES, tools=TOOLS,\n"
+        "                     messages=[{'role': 'user', 'content': q}])\n"
+    )
+    project = ProjectIndex.from_paths([str(tmp_path / "shared.py"), str(app)])
+    result = lint_source(str(app), app.read_text(), Settings(), project=project)
+    where = {(f.code, f.location.path, f.location.line) for f in result.findings}
+    shared = str(tmp_path / "shared.py")
+    assert where == {("PC201", shared, 2), ("PC103", shared, 9)}
+    # Fixes edit the linted file only.
+    assert all(f.fix is None for f in result.findings)

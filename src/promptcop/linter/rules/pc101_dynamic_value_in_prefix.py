@@ -252,16 +252,18 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if hit is None:
             continue
         dyn, part = hit
+        # The primary location is the expression that makes the value, also when
+        # it lives in another module of the tree (RULES.md); the call that sends
+        # it becomes the related "sent here" location.
         origin = dyn.origin
         related: tuple[Related, ...] = ()
-        if origin is not None and origin.module is ctx.parsed:
-            node = origin.node
+        module = ctx.parsed
+        if origin is not None:
+            node, module = origin.node, origin.module
         else:
             node = part.node or request.call
-            if origin is not None:
-                related = (
-                    Related(origin.module.location(origin.node), f"`{dyn.what}` is made here"),
-                )
+        if module is not ctx.parsed and part.node is not None:
+            related = (Related(ctx.location(part.node), f"`{dyn.what}` enters the request here"),)
         where = f"`{part.label}` of {request.method} at {ctx.where(request.site)}"
         severity: Severity
         if dyn.changes_daily:
@@ -276,6 +278,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             severity=severity,
             message=f"`{dyn.what}` reaches {where} — {effect}; move it to the last user message",
             node=node,
+            module=module,
             site=request.site,
             related=related,
         )

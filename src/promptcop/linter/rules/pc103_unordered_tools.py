@@ -316,14 +316,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         unordered = _unordered(value)
         if unordered is None:
             continue
+        # Reported where the order is lost, also in another module of the tree;
+        # a fix is only offered in the linted file.
         related: tuple[Related, ...] = ()
-        if unordered.module is ctx.parsed:
-            node: cst.CSTNode = unordered.node
-            fix = _fix(ctx, value, unordered)
-        else:
-            node = arg_node or request.call
-            related = (Related(unordered.module.location(unordered.node), "ordered by this"),)
-            fix = None
+        node: cst.CSTNode = unordered.node
+        fix = _fix(ctx, value, unordered) if unordered.module is ctx.parsed else None
+        if unordered.module is not ctx.parsed and arg_node is not None:
+            related = (Related(ctx.location(arg_node), f"`{name}` is sent from here"),)
         yield ctx.finding(
             code=CODE,
             name=NAME,
@@ -334,6 +333,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 "prefix and misses every cache; sort it"
             ),
             node=node,
+            module=unordered.module,
             site=request.site,
             fix=fix,
             related=related,

@@ -9,6 +9,7 @@ import libcst as cst
 
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Edit, Finding, Fix, Severity
+from promptcop.linter.parse import ParsedModule
 from promptcop.linter.request import Lit, Request, Text, atoms
 from promptcop.linter.rules import Invalid
 from promptcop.whitespace import analyze_whitespace
@@ -182,19 +183,21 @@ class _Literal:
     fixable_text: str | None  # the value, when a plain literal whose source is its value
     model: str | None
     where: str
+    module: ParsedModule  # the literal's file: the linted one, or a module it imports
 
 
-def _top_literal(ctx: RuleContext, node: cst.CSTNode) -> cst.BaseExpression | None:
+def _top_literal(module: ParsedModule, node: cst.CSTNode) -> cst.BaseExpression | None:
     """The whole literal expression a literal piece belongs to."""
+    parents = module.parents
     current: cst.CSTNode | None = node
     if isinstance(current, cst.FormattedStringText):
-        current = ctx.parent(current)
+        current = parents.get(current)
     if not isinstance(current, (cst.SimpleString, cst.FormattedString)):
         return None
-    parent = ctx.parent(current)
+    parent = parents.get(current)
     while isinstance(parent, cst.ConcatenatedString):
         current = parent
-        parent = ctx.parent(current)
+        parent = parents.get(current)
     return current if isinstance(current, cst.BaseExpression) else None
 
 
@@ -217,13 +220,10 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
 
     def add(text: Text, request: Request | None, where: str) -> None:
         for atom in text.atoms:
-            if (
-                not isinstance(atom, Lit)
-                or atom.origin is None
-                or atom.origin.module is not ctx.parsed
-            ):
+            if not isinstance(atom, Lit) or atom.origin is None:
                 continue
-            top = _top_literal(ctx, atom.origin.node)
+            module = atom.origin.module
+            top = _top_literal(module, atom.origin.node)
             if top is None:
                 continue
             entry = found.get(top)
@@ -232,8 +232,10 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
                 fixable = (
                     plain if atom.literal and plain is not None and plain == atom.text else None
                 )
+                if module is not ctx.parsed:
+                    fixable = None  # fixes edit the linted file only
                 entry = _Literal(
-                    top, [], {}, fixable, request.model_name if request else None, where
+                    top, [], {}, fixable, request.model_name if request else None, where, module
                 )
                 found[top] = entry
             if atom.origin.node in entry.pieces:
@@ -284,8 +286,8 @@ def _literal_text(node: cst.CSTNode, pieces: dict[cst.CSTNode, str]) -> str:
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for literal in _collect(ctx):
         original = _literal_text(literal.node, literal.pieces)
-        start = ctx.location(literal.node)
-        line = ctx.parsed.source.splitlines()[start.line - 1] if start.line else ""
+        start = literal.module.location(literal.node)
+        line = literal.module.source.splitlines()[start.line - 1] if start.line else ""
         report = analyze_whitespace(original, source_indent=len(line) - len(line.lstrip()))
         if not report.has_bloat:
             continue
@@ -303,7 +305,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if literal.fixable_text is not None and len(literal.texts) == 1:
             fix = _fix(ctx, literal.node, report.normalized)
         yield ctx.finding(
-            code=CODE, name=NAME, severity=SEVERITY, message=message, node=literal.node, fix=fix
+            code=CODE,
+            name=NAME,
+            severity=SEVERITY,
+            message=message,
+            node=literal.node,
+            module=literal.module,
+            fix=fix,
         )
 
 
