@@ -165,7 +165,8 @@ def test_bloat_and_unordered_tools_from_another_module_are_reported_there(
 ) -> None:
     (tmp_path / "shared.py").write_text(
         "import os\n"
-        "RULES = '''\n            Be brief.\n            Cite sources.\n\n\n\n            Thanks.\n'''\n"
+        "RULES = '''\n            Be brief.\n            Cite sources.\n\n\n\n"
+        "            Thanks.\n'''\n"
         "TOOLS = [{'name': n, 'input_schema': {}} for n in os.listdir('tools')]\n"
     )
     app = tmp_path / "app.py"
@@ -178,6 +179,6 @@ def test_bloat_and_unordered_tools_from_another_module_are_reported_there(
     result = lint_source(str(app), app.read_text(), Settings(), project=project)
     where = {(f.code, f.location.path, f.location.line) for f in result.findings}
     shared = str(tmp_path / "shared.py")
-    assert where == {("PC201", shared, 2), ("PC103", shared, 9)}
+    assert where == {("PC201", shared, 2), ("PC103", shared, 10)}
     # Fixes edit the linted file only.
     assert all(f.fix is None for f in result.findings)
