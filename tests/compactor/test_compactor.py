@@ -481,3 +481,26 @@ def test_sdk_response_blocks_are_accepted() -> None:
     }
     assert_valid_anthropic(out.messages)
     assert messages[1]["content"] is reply
+
+
+def test_observe_every_turn_keeps_the_cut_and_counts_with_the_new_calibration() -> None:
+    from promptcop.tokens.counter import TokenCounter
+
+    counter = TokenCounter(MODEL)
+    reference = TokenCounter(MODEL)
+    c = Compactor(budget=3_000, model=MODEL, counter=counter)
+    history: list[Any] = []
+    previous: CompactResult | None = None
+    hits = turns = 0
+    for t in range(40):
+        history += agent(t + 1)[-5:-1]
+        out = c.compact(history)
+        assert out.tokens == counter.request(out.messages) <= 3_000
+        if previous is not None:
+            turns += 1
+            hits += out.messages[: len(previous.messages)] == previous.messages
+        previous = out
+        # the API counts 10 % more than the uncalibrated offline count
+        c.observe({"input_tokens": int(reference.request(out.messages) * 1.1)})
+    assert 1.05 < counter.correction < 1.15
+    assert hits >= 0.8 * turns

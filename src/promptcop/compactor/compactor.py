@@ -558,6 +558,7 @@ class Compactor:
             + self.counter.tools(self.tools)
         )
         self._last_request: list[Message] = []
+        self._stale = False
 
     def observe(self, usage: Any) -> None:
         """Recalibrate the counter from a response's ``usage`` for the last request sent."""
@@ -571,7 +572,7 @@ class Compactor:
         if isinstance(history, (str, bytes, Mapping)):
             raise ValueError("history must be a list of message mappings")
         if getattr(self.counter, "correction", None) != self._correction:
-            self._reset()  # the counter learnt from usage: every count has moved
+            self._recalibrated()
         seen = self._seen
         if len(history) < len(seen) or any(a is not b for a, b in zip(seen, history, strict=False)):
             self._reset()
@@ -592,18 +593,16 @@ class Compactor:
         h.extend(new)
         if not len(h):
             raise ValueError("no messages: a request needs at least one message")
-        planner = _Planner(
-            h, base=self._base, keep_first=self.keep_first, keep_results=self.keep_tool_results
-        )
         plan = self._plan
         previous_end = len(plan.out) - 1 if plan is not None else -1
         if plan is None:
+            h = self._current_history()
             total = self._base + h.s_orig[len(h)]
             if total <= self.budget:
                 plan = _Plan(kept=list(range(len(h))), forms={}, total=total)
                 plan.build(h)
             else:
-                plan = self._recut(planner, None)
+                plan = self._recut(self._planner(), None)
                 previous_end = -1
         else:
             added = range(start, len(h))
@@ -620,12 +619,54 @@ class Compactor:
                 plan.append(h, added, forms)
                 plan.total = grown
             else:
-                plan = self._recut(planner, plan)
+                plan = self._recut(self._planner(), plan)
                 previous_end = -1
         self._plan = plan
         return self._result(plan, previous_end)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _recalibrated(self) -> None:
+        """The counter learnt from usage (``observe``): every count moved a little.
+
+        The plan stays (re-cutting on every observation would cost the cache
+        a miss per turn): its request is recounted, which is cheap, and the
+        per-message sums of the whole history are rebuilt only when they are
+        next needed, at a re-cut.
+        """
+        self._correction = getattr(self.counter, "correction", None)
+        self._base = (
+            self.counter.request_overhead
+            + self.counter.system(self.system)
+            + self.counter.tools(self.tools)
+        )
+        self._stale = self._history is not None
+        plan = self._plan
+        if plan is not None:
+            plan.total = self._base + sum(self.counter.message(m) for m in plan.out)
+            plan.forms = {
+                i: (form[0], self.counter.message(form[0]), form[2])
+                for i, form in plan.forms.items()
+            }
+
+    def _current_history(self) -> _History:
+        """The working history, recounted first if the counter has been recalibrated."""
+        h = self._history
+        assert h is not None
+        if self._stale:
+            fresh = _History(h.format, self.counter, self.max_tool_result_tokens)
+            fresh.extend(h.msgs)
+            h = self._history = fresh
+            self._stale = False
+        return h
+
+    def _planner(self) -> _Planner:
+        return _Planner(
+            self._current_history(),
+            base=self._base,
+            keep_first=self.keep_first,
+            keep_results=self.keep_tool_results,
+        )
 
     def _recut(self, planner: _Planner, old: _Plan | None) -> _Plan:
         # Until a new plan stands, none does: if this raises (BudgetExceeded, a
