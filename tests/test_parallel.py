@@ -91,3 +91,26 @@ def test_cli_output_with_two_jobs_is_byte_identical(
         outputs.append(result.output)
     assert outputs[0] == outputs[1]
     assert len(json.loads(outputs[0])["findings"]) >= 2 * count  # PC101 and PC301 per file
+
+
+def test_weights_decide_and_order_is_kept() -> None:
+    heavy = parallel.MIN_WEIGHT_PER_WORKER
+    items = [3, 1, 2]
+    # Three big files are worth two workers, though they are few...
+    pooled = map_in_workers(
+        _square_with_pid, 0, items, jobs=2, weights=[heavy, 3 * heavy, 2 * heavy]
+    )
+    assert [r for r, _ in pooled] == [9, 1, 4]
+    assert any(pid != os.getpid() for _, pid in pooled)
+    # ...and many tiny ones are not.
+    many = list(range(100))
+    small = map_in_workers(_square_with_pid, 0, many, jobs=2, weights=[10] * 100)
+    assert {pid for _, pid in small} == {os.getpid()}
+    assert [r for r, _ in small] == [i * i for i in many]
+
+
+def test_effective_jobs_by_weight() -> None:
+    heavy = parallel.MIN_WEIGHT_PER_WORKER
+    assert effective_jobs(2, 3, 3 * heavy) == 2
+    assert effective_jobs(4, 3, 10 * heavy) == 3  # never more workers than items
+    assert effective_jobs(2, 100, heavy - 1) == 1

@@ -207,7 +207,8 @@ def lint_files(
 
     project = build_project(collected)
     context = (options.settings, codes, project, options.debug)
-    outcomes = map_in_workers(_lint_guarded, context, sources, options.jobs)
+    weights = [len(source.data) for source in sources]
+    outcomes = map_in_workers(_lint_guarded, context, sources, options.jobs, weights=weights)
     return [result for result, _ in outcomes], sum(crashed for _, crashed in outcomes)
 
 
