@@ -70,6 +70,26 @@ def strip_marks(value: Any) -> Any:
     return value
 
 
+SUMMARY_LABEL = "[Summary of earlier messages"
+
+
+def unsummarised(message: Any, original: Any = None) -> Any:
+    """``message`` without a summary block the compactor put in front of it."""
+    content = message.get("content")
+    if not (
+        isinstance(content, list)
+        and content
+        and isinstance(content[0], Mapping)
+        and str(content[0].get("text", "")).startswith(SUMMARY_LABEL)
+    ):
+        return message
+    rest = content[1:]
+    if len(rest) == 1 and set(rest[0]) == {"type", "text"}:
+        if original is None or isinstance(original.get("content"), str):
+            return {**message, "content": rest[0]["text"]}
+    return {**message, "content": rest}
+
+
 def _blocks(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     content = message["content"]
     return [] if isinstance(content, str) else list(content)

@@ -14,6 +14,7 @@ from compactor_support import (
     damage,
     openai_history,
     strip_marks,
+    unsummarised,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -46,6 +47,11 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+def _summary(dropped: list[Any]) -> str:
+    assert dropped and all(isinstance(m, dict) for m in dropped)
+    return f"{len(dropped)} earlier messages: the user asked, tools ran. " * 3
 
 
 def _parts(fmt: str) -> tuple[Any, Any]:
@@ -91,6 +97,7 @@ def check_result(
     assert out.tokens <= budget
     counter = counter_for(MODELS[fmt])
     assert out.tokens == counter.request(sent, system=system, tools=tools)
+    sent = [unsummarised(m) for m in sent]
     if fmt == "anthropic":
         assert_valid_anthropic(out.messages)
         shown = out.system
@@ -133,9 +140,10 @@ def check_result(
     keep_first=st.integers(0, 2),
     keep_k=st.integers(0, 4),
     cache=st.booleans(),
+    summarise=st.booleans(),
 )
 def test_compact_is_valid_within_budget_and_pure(
-    data: Any, fmt: str, budget: int, keep_first: int, keep_k: int, cache: bool
+    data: Any, fmt: str, budget: int, keep_first: int, keep_k: int, cache: bool, summarise: bool
 ) -> None:
     messages = data.draw(anthropic_history() if fmt == "anthropic" else openai_history())
     frozen = copy.deepcopy(messages)
@@ -148,6 +156,7 @@ def test_compact_is_valid_within_budget_and_pure(
         keep_first=keep_first,
         keep_tool_results=keep_k,
         cache_control=cache,
+        summarizer=_summary if summarise else None,
     )
     try:
         out = compact(messages, **kwargs)
@@ -189,6 +198,7 @@ def test_compactor_every_turn_valid_and_stable(
         tools=tools,
         keep_first=keep_first,
         cache_control=fmt == "anthropic",
+        summarizer=_summary if data.draw(st.booleans()) else None,
     )
     counter = counter_for(MODELS[fmt])
     history: list[Any] = []

@@ -748,10 +748,9 @@ class Compactor:
 
 
 def _prepend_text(message: Message, text: str, format: Format) -> Message:
+    """``message`` with a leading text block (a text part: the same shape in both formats)."""
     content = message.get("content")
     if isinstance(content, str):
-        if format == "openai":
-            return {**message, "content": f"{text}\n\n{content}"}
         blocks: list[Any] = [{"type": "text", "text": content}]
     else:
         blocks = list(content or ())
