@@ -9,6 +9,7 @@ import libcst as cst
 from promptcop.linter.context import RuleContext
 from promptcop.linter.flow import call_name, dotted, index_of, last_part
 from promptcop.linter.model import Finding, Severity
+from promptcop.linter.parse import ParsedModule
 from promptcop.linter.request import Dyn, Map, Part, Request, Seq, Unordered, Value, atoms
 
 CODE = "PC104"
@@ -129,7 +130,6 @@ def _nested(value: Value, *, top: bool) -> Iterator[Unordered]:
 
 
 def _nested_finding(ctx: RuleContext, request: Request, part: Part, u: Unordered) -> Finding:
-    node = u.node if u.module is ctx.parsed else (part.node or request.call)
     return ctx.finding(
         code=CODE,
         name=NAME,
@@ -139,20 +139,26 @@ def _nested_finding(ctx: RuleContext, request: Request, part: Part, u: Unordered
             "text can change between processes and then every call misses the cache; "
             "wrap it in sorted()"
         ),
-        node=node,
+        node=u.node,
+        module=u.module,
         site=request.site,
     )
 
 
 def _finding(ctx: RuleContext, request: Request, part: Part, atom: Dyn) -> Finding:
-    node: cst.CSTNode = request.call
-    serialised = _serialisation(ctx, atom.what, request.call)
-    if serialised is not None:
-        node = serialised
-    elif atom.origin is not None and atom.origin.module is ctx.parsed:
-        node = atom.origin.node
-    elif part.node is not None:
-        node = part.node
+    """Point at the serialising expression, in whichever module of the tree makes it
+    (RULES.md); the sending call is the related location."""
+    origin = atom.origin
+    modules = [ctx.parsed] + ([origin.module] if origin and origin.module is not ctx.parsed else [])
+    node: cst.CSTNode | None = None
+    module = ctx.parsed
+    for module in modules:
+        node = _serialisation(module, atom.what, request.call)
+        if node is not None:
+            break
+    if node is None:
+        module = origin.module if origin is not None else ctx.parsed
+        node = origin.node if origin is not None else (part.node or request.call)
     detail = f" ({atom.detail})" if atom.detail else ""
     return ctx.finding(
         code=CODE,
@@ -164,23 +170,24 @@ def _finding(ctx: RuleContext, request: Request, part: Part, atom: Dyn) -> Findi
             "data (sorted(), sort_keys=True) before serialising it"
         ),
         node=node,
+        module=module,
         site=request.site,
     )
 
 
-def _serialisation(ctx: RuleContext, what: str, call: cst.Call) -> cst.CSTNode | None:
-    """The expression of this file that serialises the data (``json.dumps(...)``,
+def _serialisation(module: ParsedModule, what: str, call: cst.Call) -> cst.CSTNode | None:
+    """The expression of ``module`` that serialises the data (``json.dumps(...)``,
     ``{TAGS}`` in an f-string): the place to add ``sorted``/``sort_keys``."""
-    index = index_of(ctx.module)
+    index = index_of(module.module)
     method = last_part(what.split("(", 1)[0].strip()) if "(" in what else None
     found: list[cst.CSTNode] = []
     for node in index.all_nodes:
         # Compare names first: rendering code is costly, so only likely nodes are rendered.
         if isinstance(node, cst.Call):
-            if last_part(call_name(node)) == method and ctx.code(node) == what:
+            if last_part(call_name(node)) == method and module.code_for_node(node) == what:
                 found.append(node)
         elif isinstance(node, cst.FormattedStringExpression) and (
-            dotted(node.expression) == what or ctx.code(node.expression) == what
+            dotted(node.expression) == what or module.code_for_node(node.expression) == what
         ):
             found.append(node)
     inside = [n for n in found if any(a is call for a in index.ancestors(n))]

@@ -217,7 +217,7 @@ def _check_value(
     values: list[Value], ctx: RuleContext, fallback: cst.CSTNode | None
 ) -> Iterator[Finding]:
     """Duplicates in the known text of one prompt. ``fallback`` is the expression of this
-    file that brings the prompt in, for copies written in another module."""
+    file that brings the prompt in, named when the copy is written in another module."""
     # Only known text is compared; a dynamic piece, or the end of a block, breaks the line.
     text, spans = "", []
     for value in (seg for v in values for seg in _segments(v)):
@@ -244,22 +244,22 @@ def _check_value(
             f'"{unit[:60]}" appears earlier in the same prompt: the copy costs its '
             "tokens on every request; keep one"
         )
+        # The primary location is the copy itself, also in another module of the tree
+        # (RULES.md); there, the expression of this file that brings it in is related.
+        related: tuple[Related, ...] = ()
+        if origin.module is not ctx.parsed and fallback is not None:
+            related = (Related(ctx.location(fallback), "the prompt enters the request here"),)
+        finding = ctx.finding(
+            code=CODE,
+            name=NAME,
+            severity=SEVERITY,
+            message=message,
+            node=origin.node,
+            module=origin.module,
+            related=related,
+        )
         copy = _narrow(origin.module, origin.node, lit, text[start:offset])
-        if origin.module is ctx.parsed:
-            finding = ctx.finding(
-                code=CODE, name=NAME, severity=SEVERITY, message=message, node=origin.node
-            )
-            yield dataclasses.replace(finding, location=copy)
-        elif fallback is not None:
-            where = Related(copy, "the repeated text")
-            yield ctx.finding(
-                code=CODE,
-                name=NAME,
-                severity=SEVERITY,
-                message=message,
-                node=fallback,
-                related=(where,),
-            )
+        yield dataclasses.replace(finding, location=copy)
 
 
 def _segments(value: Value) -> Iterator[Value]:
