@@ -84,9 +84,9 @@ def unsummarised(message: Any, original: Any = None) -> Any:
     ):
         return message
     rest = content[1:]
-    if len(rest) == 1 and set(rest[0]) == {"type", "text"}:
-        if original is None or isinstance(original.get("content"), str):
-            return {**message, "content": rest[0]["text"]}
+    single = len(rest) == 1 and set(rest[0]) == {"type", "text"}
+    if single and (original is None or isinstance(original.get("content"), str)):
+        return {**message, "content": rest[0]["text"]}
     return {**message, "content": rest}
 
 
