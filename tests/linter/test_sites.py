@@ -247,3 +247,14 @@ def test_receiver_that_is_an_expression_is_classified_by_shape() -> None:
     source = "from lib import get_client\nget_client().messages.create(model='m', messages=[])\n"
     (request,) = requests_of(source)
     assert request.api == "anthropic.messages"
+
+
+def test_factory_known_by_its_return_annotation() -> None:
+    source = (
+        "from anthropic import Anthropic\nfrom functools import cache\n"
+        "@cache\ndef client() -> Anthropic:\n    return _pool.get()\n"
+        "client().messages.count_tokens(**REQUEST)\n"
+    )
+    # No model=/messages= keywords: only the declared return type makes it a site.
+    (request,) = requests_of(source)
+    assert request.api == "anthropic.count_tokens"

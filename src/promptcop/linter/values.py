@@ -764,10 +764,15 @@ class Resolver:
             return Dyn("param", ident, self.origin(node), "a parameter of the sending function")
         return self.unk(node, f"parameter {ident}")
 
-    def _annotated_client(self, param: cst.Param) -> Value | None:
-        if param.annotation is None:
+    def _annotated_client(
+        self, param: cst.Param | None, annotation: cst.Annotation | None = None
+    ) -> Value | None:
+        """A client when the annotation names a client class (``Anthropic``,
+        ``Optional["openai.AsyncOpenAI"]``, ``Anthropic | None``)."""
+        annotation = annotation if annotation is not None else (param.annotation if param else None)
+        if annotation is None:
             return None
-        ann = param.annotation.annotation
+        ann = annotation.annotation
         names: list[str] = []
         if isinstance(ann, cst.SimpleString):
             text = ann.evaluated_value
@@ -786,7 +791,7 @@ class Resolver:
             qual = self.info.imports.get(head, head) + (f".{rest}" if rest else "")
             provider = _client_provider(qual)
             if provider is not None:
-                return SdkRef(provider, (), self.origin(param))  # type: ignore[arg-type]
+                return SdkRef(provider, (), self.origin(annotation))  # type: ignore[arg-type]
         return None
 
     def _binding(self, b: Binding, scope: Scope, env: Env, use: cst.CSTNode) -> Value:
@@ -1230,6 +1235,9 @@ class Resolver:
                 bound[pname] = Unk(f"*{pname}")
         if bound_self and scope.param_order:
             bound.pop(scope.param_order[0], None)
+        declared = self._annotated_client(None, fn.returns)
+        if declared is not None:
+            return declared  # ``def client() -> Anthropic``: trust the declared type
         if _is_generator(scope):
             return self.unk(node, f"generator {fn.name.value}()")
         self._active.add(key)
