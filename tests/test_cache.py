@@ -298,7 +298,8 @@ def test_cli_serves_unchanged_files_from_the_cache(
     _write(tmp_path / "prompts.py", DYNAMIC_PROMPTS)
     _write(tmp_path / "util.py", "def f():\n    return 1\n")
     status, first = _check(tmp_path)
-    assert status == 1 and ("app.py", "PC101") in _codes(first), first
+    # PC101 for the clock reaching `system` (its primary location is the rule's business).
+    assert status == 1 and "PC101" in {code for _, code in _codes(first)}, first
 
     linted: list[str] = []
     real = runner.lint_one
