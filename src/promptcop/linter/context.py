@@ -114,14 +114,15 @@ class RuleContext:
         fix: Fix | None = None,
         related: tuple[Related, ...] = (),
     ) -> Finding:
-        """A finding whose primary location is ``node``.
+        """A finding whose primary location is ``node`` (of ``module``, default the
+        linted file).
 
-        The primary location always lies in the linted file: when ``node`` lives
-        in another module (a constant imported from ``prompts.py``), pass the
-        expression of this file that brings it in as ``node`` and the origin as a
-        ``related`` location. With ``site``, the sending call becomes a related
-        location ("sent here") when it is not where the finding points, and its
-        first line is the ``site_line`` a suppression comment may sit on.
+        The primary location is the offending expression (RULES.md), also when
+        it lives in another module of the tree (a ``datetime.now()`` in an
+        imported ``prompts.py``): pass that module as ``module``. With ``site``,
+        the sending call becomes a related location ("sent here") when it is
+        not where the finding points, and its first line is the ``site_line``
+        a suppression comment may sit on. Fixes should only edit the linted file.
         """
         where = module or self.parsed
         location = where.location(node)
