@@ -108,6 +108,19 @@ def ask(q):
         {"role": "system", "content": load_prompt("support")},
         {"role": "user", "content": q}])
 """,
+    # Dynamic values outside the prompt: request metadata, headers, timing.
+    """
+import time, uuid
+from openai import OpenAI
+client = OpenAI()
+def ask(q):
+    started = time.perf_counter()
+    r = client.chat.completions.create(model="gpt-4o", max_tokens=50,
+        messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": q}],
+        user=str(uuid.uuid4()), extra_headers={"X-Request-Id": uuid.uuid4().hex})
+    print(time.perf_counter() - started)
+    return r
+""",
     # uuid5 of constants is deterministic; a dynamic value in a branch only is not certain.
     """
 import uuid, random

@@ -82,6 +82,15 @@ client = OpenAI()
 def ask(q, **options):
     return client.chat.completions.create(model="gpt-4.1", messages=q, **options)
 """,
+    # The limit added to a request dict before it is sent.
+    """
+import anthropic
+client = anthropic.Anthropic()
+def ask(q, long_answer):
+    request = {"model": "claude-sonnet-4-6", "messages": [{"role": "user", "content": q}]}
+    request["max_tokens"] = 4096 if long_answer else 512
+    return client.messages.create(**request)
+""",
     # Token counting needs no output limit.
     """
 import anthropic
