@@ -504,3 +504,23 @@ def test_observe_every_turn_keeps_the_cut_and_counts_with_the_new_calibration() 
         c.observe({"input_tokens": int(reference.request(out.messages) * 1.1)})
     assert 1.05 < counter.correction < 1.15
     assert hits >= 0.8 * turns
+
+
+def test_compactor_repairs_only_what_is_new_each_turn() -> None:
+    c = Compactor(budget=50_000, model=MODEL, repair=True)
+    history: list[Any] = agent(2)
+    first = c.compact(history)
+    assert not first.changes
+    history += [
+        {"role": "assistant", "content": "thinking out loud"},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "zz", "content": "x"}]},
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": "go on"},
+    ]
+    out = c.compact(history)
+    repairs = [ch for ch in out.changes if isinstance(ch, Repaired)]
+    assert [r.index for r in repairs] == [len(history) - 3, len(history) - 3]
+    assert out.messages[: len(first.messages)] == first.messages
+    assert_valid_anthropic(out.messages, alternate=False)
+    with pytest.raises(ValueError, match=r"message 10: block 0 is a tool_result for unknown id"):
+        Compactor(budget=50_000, model=MODEL).compact(history)

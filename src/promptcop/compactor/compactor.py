@@ -494,10 +494,19 @@ class _Planner:
 class Compactor:
     """Fits a growing history to ``budget`` every turn, keeping the cut stable for the cache.
 
-    Call :meth:`compact` with the whole history each turn. Messages already
-    seen are recognised by identity (append new messages; a history edited in
-    place is treated as a new conversation). ``observe(usage)`` feeds a
-    response's real input tokens back to the counter.
+    Call :meth:`compact` with the whole history each turn. New messages are
+    appended to the previous request as they are while it fits, so each
+    request starts with the previous one; only when the budget would be
+    exceeded does it re-cut, down to ``low_water`` of the room that system,
+    tools and pinned turns leave, so the following turns share a prefix again.
+
+    Parameters are those of :func:`compact`, plus ``low_water`` (0 < x <= 1).
+    ``cache_control=True`` applies to Anthropic requests only (OpenAI caches
+    automatically, API_FACTS.md 3.1). Messages already seen are recognised
+    by identity: append to your history; one that no longer starts with the
+    previous history is treated as a new conversation, and a message edited
+    in place is not noticed. ``observe(usage)`` feeds a response's real input
+    tokens back to the counter without moving the cut.
     """
 
     def __init__(
@@ -774,6 +783,10 @@ def compact(
     counter: Counter | None = None,
 ) -> CompactResult:
     """``messages`` fitted to ``budget`` tokens (system + tools + messages), as a valid request.
+
+    ``system`` and ``tools`` are counted (and returned, marked, with
+    ``cache_control=True``); ``format`` is detected from the data when None;
+    ``counter`` defaults to ``promptcop.tokens.counter_for(model)``.
 
     Strategies, cheapest first: cut oversized tool results (over
     ``max_tool_result_tokens``, default 1/8 of the budget) to head and tail;
