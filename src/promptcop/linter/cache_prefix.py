@@ -20,6 +20,7 @@ import libcst as cst
 from promptcop.facts import default_table, family_of
 from promptcop.linter.context import RuleContext
 from promptcop.linter.flow import index_of
+from promptcop.linter.parse import ParsedModule
 from promptcop.linter.request import (
     CacheControl,
     Const,
@@ -184,16 +185,37 @@ def static_prefix(request: Request) -> tuple[Part, ...]:
 
 
 def marker_node(ctx: RuleContext, request: Request, bp: Breakpoint) -> cst.CSTNode:
-    """Where to point at a breakpoint in the linted file: the marker written in the
-    request, else its block, else the call (a shared ``EPH`` constant is not the place)."""
-    node = bp.marker.node
-    owners = [request.call] + ([bp.part.node] if bp.part and bp.part.node else [])
-    mine = node is not None and bp.marker.module is ctx.parsed
-    if node is not None and mine and any(_within(ctx, node, owner) for owner in owners):
-        return node
-    if bp.part is not None and bp.part.node is not None:
-        return bp.part.node
-    return request.call
+    return marker_site(ctx, request, bp)[0]
+
+
+def marker_site(
+    ctx: RuleContext, request: Request, bp: Breakpoint
+) -> tuple[cst.CSTNode, ParsedModule]:
+    """Where to point at a breakpoint: the marker where it is written in its block (in
+    this file or another module of the tree), else its block, else the call. A shared
+    ``EPH = {"type": "ephemeral"}`` constant is not the place."""
+    node, module = bp.marker.node, bp.marker.module
+    origin = getattr(bp.marker.value, "origin", None)
+    if node is None and origin is not None:  # a marker resolved from another module
+        node, module = origin.node, origin.module
+    if node is not None and module is not None:
+        if module is ctx.parsed:
+            owners = [request.call] + ([bp.part.node] if bp.part and bp.part.node else [])
+            if any(_within(ctx, node, owner) for owner in owners):
+                return node, module
+        elif _written_in_block(module, node):
+            return node, module
+    part_node = bp.part.node if bp.part is not None else None
+    if part_node is not None and index_of(ctx.module).position(part_node) >= 0:
+        return part_node, ctx.parsed
+    return request.call, ctx.parsed
+
+
+def _written_in_block(module: ParsedModule, node: cst.CSTNode) -> bool:
+    """``node`` is the value of a ``"cache_control": ...`` entry of a dict display."""
+    parent = index_of(module.module).parent(node)
+    key = parent.key if isinstance(parent, cst.DictElement) else None
+    return isinstance(key, cst.SimpleString) and key.evaluated_value == "cache_control"
 
 
 def _within(ctx: RuleContext, inner: cst.CSTNode, outer: cst.CSTNode) -> bool:

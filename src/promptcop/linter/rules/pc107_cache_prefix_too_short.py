@@ -9,6 +9,7 @@ from promptcop.linter.cache_prefix import (
     anthropic_requests,
     breakpoints,
     marker_node,
+    marker_site,
     minimum_for,
     prefix_tokens,
     surely_below,
@@ -138,6 +139,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if tokens is not None and surely_below(tokens, minimum.tokens):
                 short[id(marker_node(ctx, request, bp))] = (bp, tokens)
         for bp, tokens in short.values():
+            node, module = marker_site(ctx, request, bp)
             how = f" ({minimum.note})" if minimum.note else ""
             where = bp.part.label if bp.part is not None else "the last block"
             yield ctx.finding(
@@ -150,6 +152,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     "nothing is cached and no error is returned; lengthen the static "
                     "prefix or drop the marker"
                 ),
-                node=marker_node(ctx, request, bp),
+                node=node,
+                module=module,
                 site=request.site,
             )

@@ -8,7 +8,7 @@ from promptcop.linter.cache_prefix import (
     MAX_BREAKPOINTS,
     anthropic_requests,
     breakpoints,
-    marker_node,
+    marker_site,
 )
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Severity
@@ -127,7 +127,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         points = breakpoints(request)
         reported: set[int] = set()
         for number, bp in enumerate(points[MAX_BREAKPOINTS:], start=MAX_BREAKPOINTS + 1):
-            node = marker_node(ctx, request, bp)
+            node, module = marker_site(ctx, request, bp)
             if id(node) in reported:
                 continue  # one finding per expression, even when it writes several breakpoints
             reported.add(id(node))
@@ -142,5 +142,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     "breakpoints and the API rejects it with HTTP 400; drop or merge some"
                 ),
                 node=node,
+                module=module,
                 site=request.site,
             )

@@ -10,7 +10,7 @@ from promptcop.linter.cache_prefix import (
     Breakpoint,
     anthropic_requests,
     breakpoints,
-    marker_node,
+    marker_site,
 )
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Edit, Finding, Fix, Severity
@@ -148,6 +148,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if bp.ttl == "5m" and short is None:
                 short = bp
             elif bp.ttl == "1h" and short is not None:
+                node, module = marker_site(ctx, request, bp)
                 first = short.part.label if short.part is not None else "top-level"
                 here = bp.part.label if bp.part is not None else "the top-level cache_control"
                 yield ctx.finding(
@@ -159,7 +160,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                         "longer TTLs must come first (Bedrock rejects this order) and the "
                         "1h write (2x input price) sits behind a prefix that expires in 5m"
                     ),
-                    node=marker_node(ctx, request, bp),
+                    node=node,
+                    module=module,
                     site=request.site,
                     fix=_reorder(ctx, request, points),
                 )
