@@ -49,12 +49,7 @@ MODEL_OF: dict[claude.ClaudeFamily, str] = {
 
 
 def _features(text: str, encode: Callable[[str], int]) -> list[float]:
-    return [
-        float(encode(text)),
-        float(len(text)),
-        float(len(text.encode("utf-8", "surrogatepass")) - len(text)),
-        float(len(claude._UPPER.findall(text))),
-    ]
+    return list(claude.text_features(text, encode(text)))
 
 
 def _solve(a: list[list[float]], b: list[float]) -> list[float]:
@@ -113,7 +108,7 @@ def _linear(coefs: Sequence[float], cols: Sequence[int]) -> Callable[[list[float
     """The estimate promptcop computes (with its floor at half the cl100k count)."""
 
     def predict(f: list[float]) -> float:
-        return max(0.5 * f[0], sum(c * f[i] for c, i in zip(coefs, cols, strict=True)))
+        return claude.apply_text_model(coefs, [f[i] for i in cols])
 
     return predict
 
@@ -151,19 +146,21 @@ def calibration(corpus: dict[str, list[str]]) -> None:
         train = {k: v[::2] for k, v in rows.items()}
         test = {k: v[1::2] for k, v in rows.items()}
         (factor,) = _fit(train, [0])
-        coefs = _fit(train, [0, 1, 2, 3])
+        features = list(range(len(claude.FEATURES)))
+        coefs = _fit(train, features)
         ratios = "  ".join(
             f"{k} {sum(y for _, y in v) / sum(f[0] for f, _ in v):.3f}" for k, v in rows.items()
         )
         print(f"\n  family {family} (ctok {version}, {took:.1f} s over the corpus)")
         print(f"    ctok/cl100k per kind: {ratios}")
         print(f"    fitted single factor: {factor:.4f}")
-        print(f"    fitted feature model: ({', '.join(f'{c:.4f}' for c in coefs)})")
+        print(f"    fitted feature model ({', '.join(claude.FEATURES)}):")
+        print(f"        ({', '.join(f'{c:.4f}' for c in coefs)})")
         _print_errors("held out, single factor", _errors(test, _linear([factor], [0])))
-        _print_errors("held out, feature model", _errors(test, _linear(coefs, [0, 1, 2, 3])))
+        _print_errors("held out, feature model", _errors(test, _linear(coefs, features)))
         committed_model = list(claude.CLAUDE_TEXT_MODEL[family])
         _print_errors(
-            "all docs, committed model", _errors(rows, _linear(committed_model, [0, 1, 2, 3]))
+            "all docs, committed model", _errors(rows, _linear(committed_model, features))
         )
         committed = claude.CL100K_TO_CLAUDE[family]
         _print_errors(f"all docs, committed x{committed}", _errors(rows, _linear([committed], [0])))

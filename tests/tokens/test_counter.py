@@ -195,10 +195,13 @@ def test_claude_without_ctok_uses_the_measured_model() -> None:
     assert counter.encoding.startswith("cl100k_base")
     assert 0 < counter.text_error == claude.CLAUDE_TEXT_MODEL_WORST_ERROR["v3"] < 0.1
     assert TokenCounter("gpt-4o").text_error == 0.0
-    text = "The quick brown fox jumps over the lazy dog. " * 20
-    a, b, _, d = claude.CLAUDE_TEXT_MODEL["v3"]
+    text = "The quick brown fox jumps over the lazy dog 42 times. " * 20
+    a, b, _, d, e, f = claude.CLAUDE_TEXT_MODEL["v3"]
     upper = sum(ch.isupper() for ch in text)
-    assert counter.text(text) == pytest.approx(a * cl100k(text) + b * len(text) + d * upper, abs=1)
+    digits = sum(ch.isdigit() for ch in text)
+    blanks = text.count(" ")
+    expected = a * cl100k(text) + b * len(text) + d * upper + e * digits + f * blanks
+    assert counter.text(text) == pytest.approx(expected, abs=1)
     # Newer families cost more tokens for the same English text.
     newer = TokenCounter("claude-opus-4-8", use_ctok=False)
     assert newer.text(text) > counter.text(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Literal
 
@@ -33,30 +33,60 @@ _CTOK_VERSION: dict[ClaudeFamily, str] = {"v3": "3.0", "v4.7": "4.7", "v4.8": "4
 #
 # A single factor (Claude ~= cl100k * factor) is off by up to 20 % (v3) / 32 %
 # (v4.7+) on some kinds held out: C code full of ALL_CAPS costs Claude far more,
-# non-Latin text less. So the default is a linear model over four features that
-# each cost one C-speed pass:
+# non-Latin text less. So the default is a linear model over six features that
+# each cost one C-speed pass (``text_features``; names in ``FEATURES``):
 #     Claude ~= a*cl100k + b*chars + c*(utf8 bytes - chars) + d*(A-Z letters)
-# Held out, its error on each kind's total is within 8.3 % (v3: tool output
-# -8.3 %) / 6.7 % (v4.7, v4.8: JSON +6.7 %); mean per-document error 1.5-9 %
-# for code, prose, JSON, tool schemas and output, 9.5-12 % for non-English text.
-# The single factors stay for ``calibration=``-style users and for the report.
+#               + e*digits + f*(spaces, newlines, tabs)
+# Held out, its error on each kind's total is within 5.2 % (v3: tool output
+# -5.2 %) / 4.8 % (v4.7, v4.8: tool output -4.8 %); mean per-document error
+# 1-7 % for code, prose, JSON, tool schemas and tool output, 9-12 % for
+# non-English text (it varies by language). The single factors stay for
+# ``calibration=``-style users and for the report.
 CALIBRATION_AS_OF = "2026-11-23"
 CL100K_TO_CLAUDE: dict[ClaudeFamily, float] = {"v3": 1.1059, "v4.7": 1.3140, "v4.8": 1.3131}
-CLAUDE_TEXT_MODEL: dict[ClaudeFamily, tuple[float, float, float, float]] = {
-    "v3": (0.9320, 0.0443, -0.0724, 0.4148),
-    "v4.7": (0.9317, 0.1156, -0.1244, 0.7945),
-    "v4.8": (0.9309, 0.1158, -0.1251, 0.7941),
+CLAUDE_TEXT_MODEL: dict[ClaudeFamily, tuple[float, ...]] = {
+    "v3": (0.8290, 0.0630, -0.0199, 0.4277, 0.1505, 0.0100),
+    "v4.7": (0.9054, 0.1289, -0.1129, 0.8086, 0.0147, -0.0445),
+    "v4.8": (0.9049, 0.1290, -0.1137, 0.8081, 0.0143, -0.0444),
 }
 # Worst per-kind error of the model above on held-out documents (same run), for
 # callers that want a safety margin on a budget.
 CLAUDE_TEXT_MODEL_WORST_ERROR: dict[ClaudeFamily, float] = {
-    "v3": 0.083,
-    "v4.7": 0.067,
-    "v4.8": 0.067,
+    "v3": 0.052,
+    "v4.7": 0.048,
+    "v4.8": 0.048,
 }
 # The same for a plain factor on cl100k (``calibration=``): far worse.
 SINGLE_FACTOR_WORST_ERROR: dict[ClaudeFamily, float] = {"v3": 0.197, "v4.7": 0.324, "v4.8": 0.324}
 _UPPER = re.compile(r"[A-Z]")
+_DIGIT = re.compile(r"[0-9]")
+
+# The model's features, in CLAUDE_TEXT_MODEL's order.
+FEATURES = ("cl100k", "chars", "utf8_extra_bytes", "uppercase", "digits", "blanks")
+
+
+def text_features(text: str, cl100k: int) -> tuple[float, ...]:
+    """The model's features of ``text`` (its cl100k count given): each one C-speed pass.
+
+    Shared with bench/bench_tokens.py, so the fit and its use cannot drift apart.
+    """
+    extra = len(text.encode("utf-8", "surrogatepass")) - len(text)
+    blanks = text.count(" ") + text.count("\n") + text.count("\t")
+    return (
+        float(cl100k),
+        float(len(text)),
+        float(extra),
+        float(len(_UPPER.findall(text))),
+        float(len(_DIGIT.findall(text))),
+        float(blanks),
+    )
+
+
+def apply_text_model(coefficients: Sequence[float], features: Sequence[float]) -> float:
+    """Claude tokens from the features; never below half the cl100k count, a guard
+    against extrapolating the linear fit to text unlike the corpus."""
+    estimate = sum(c * f for c, f in zip(coefficients, features, strict=True))
+    return max(0.5 * features[0], estimate)
 
 
 def claude_text_estimator(family: ClaudeFamily) -> Callable[[str], float]:
@@ -64,17 +94,13 @@ def claude_text_estimator(family: ClaudeFamily) -> Callable[[str], float]:
     from promptcop.tokens.encodings import get_encoding
 
     encoding = get_encoding("cl100k_base")
-    a, b, c, d = CLAUDE_TEXT_MODEL[family]
+    coefficients = CLAUDE_TEXT_MODEL[family]
 
     def estimate(text: str) -> float:
         if not text:
             return 0.0
         cl = len(encoding.encode(text, disallowed_special=()))
-        extra = len(text.encode("utf-8", "surrogatepass")) - len(text)
-        upper = len(_UPPER.findall(text))
-        # Never below half the cl100k count: a guard against extrapolating the
-        # linear fit to text unlike the corpus.
-        return max(0.5 * cl, a * cl + b * len(text) + c * extra + d * upper)
+        return apply_text_model(coefficients, text_features(text, cl))
 
     return estimate
 
