@@ -130,15 +130,16 @@ def collect_files(paths: Sequence[str], settings: Settings, cwd: Path | None = N
     patterns = settings.all_excludes
     files: list[SourceFile] = []
     problems: list[Skipped] = []
-    seen_files: set[str] = set()
-    seen_dirs: set[str] = set()
+    # Files and folders by (device, inode): the same file reached twice (overlapping
+    # arguments, symlinks) is checked once, at no cost of a realpath per file.
+    seen_files: set[tuple[int, int]] = set()
+    seen_dirs: set[tuple[int, int]] = set()
 
-    def add(display: str, absolute: str, explicit: bool) -> None:
-        real = os.path.realpath(absolute)
-        if real in seen_files:
+    def add(display: str, relative: str, identity: tuple[int, int], explicit: bool) -> None:
+        if identity in seen_files:
             return
-        seen_files.add(real)
-        files.append(SourceFile(display, _relative_to(absolute, root), explicit))
+        seen_files.add(identity)
+        files.append(SourceFile(display, relative, explicit))
 
     for given in paths:
         absolute = given if os.path.isabs(given) else os.path.join(base, given)
@@ -156,15 +157,15 @@ def collect_files(paths: Sequence[str], settings: Settings, cwd: Path | None = N
             continue
         if stat.S_ISDIR(info.st_mode):
             walk = _walk(display, absolute, root, patterns, seen_dirs, settings.respect_gitignore)
-            for d, a, problem in walk:
-                if problem is not None:
-                    problems.append(Skipped(d, problem))
+            for found in walk:
+                if isinstance(found, Skipped):
+                    problems.append(found)
                 else:
-                    add(d, a, False)
+                    add(*found, explicit=False)
         elif stat.S_ISREG(info.st_mode):
             # A file named explicitly is checked whatever its suffix: the user
             # (or pre-commit's `types: [python]`, which knows shebang scripts) chose it.
-            add(display, absolute, True)
+            add(display, relative, (info.st_dev, info.st_ino), True)
         else:
             problems.append(Skipped(display, "not a regular file or folder"))
     return Collected(tuple(files), tuple(problems))
@@ -175,10 +176,11 @@ def _walk(
     absolute_root: str,
     root: Path,
     patterns: Sequence[str],
-    seen_dirs: set[str],
+    seen_dirs: set[tuple[int, int]],
     respect_gitignore: bool = True,
-) -> Iterator[tuple[str, str, str | None]]:
-    """Yield ``(display, absolute, problem)`` for Python files below one folder, sorted."""
+) -> Iterator[tuple[str, str, tuple[int, int]] | Skipped]:
+    """Yield ``(display, root-relative path, (device, inode))`` for each Python file
+    below one folder in name order, and a Skipped for a folder that cannot be listed."""
     root_relative = _relative_to(absolute_root, root)
     # .gitignore files count only inside a git repository (as in ruff).
     respect_gitignore = respect_gitignore and _git_root(absolute_root) is not None
@@ -186,15 +188,20 @@ def _walk(
     stack = [(display_root, absolute_root, root_relative, ignores)]
     while stack:
         display_dir, absolute_dir, relative_dir, ignores = stack.pop()
-        real = os.path.realpath(absolute_dir)
-        if real in seen_dirs:
+        try:
+            info = os.stat(absolute_dir)
+        except OSError as exc:
+            yield Skipped(display_dir, f"cannot list folder: {exc.strerror or exc}")
+            continue
+        identity = (info.st_dev, info.st_ino)  # one stat, where realpath costs one per part
+        if identity in seen_dirs:
             continue  # a symlink loop, or the same folder reached twice
-        seen_dirs.add(real)
+        seen_dirs.add(identity)
         try:
             with os.scandir(absolute_dir) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield display_dir, absolute_dir, f"cannot list folder: {exc.strerror or exc}"
+            yield Skipped(display_dir, f"cannot list folder: {exc.strerror or exc}")
             continue
         if respect_gitignore and any(e.name == ".gitignore" for e in entries):
             own = _read_gitignore(os.path.join(absolute_dir, ".gitignore"), absolute_dir)
@@ -223,8 +230,18 @@ def _walk(
             display = os.path.normpath(os.path.join(display_dir, entry.name))
             if is_dir:
                 subdirs.append((display, absolute, relative, ignores))
-            else:
-                yield display, absolute, None
+                continue
+            try:
+                # A plain file's inode comes with the listing; its device is the folder's.
+                is_link = entry.is_symlink()
+                if is_link:
+                    target = os.stat(absolute)
+                identity = (
+                    (target.st_dev, target.st_ino) if is_link else (info.st_dev, entry.inode())
+                )
+            except OSError:
+                continue
+            yield display, relative, identity
         # Depth-first in name order; reversed because the stack pops from the end.
         stack.extend(reversed(subdirs))
 
@@ -345,14 +362,30 @@ def _is_environment(folder: str) -> bool:
 
 
 def _excluded_entry(relative: str, name: str, patterns: Sequence[str]) -> bool:
-    for pattern in patterns:
-        _regex, anchored = _compile_glob(pattern)
-        if anchored:
-            if not relative.startswith("../") and glob_matches(pattern, relative):
-                return True
-        elif glob_matches(pattern, name):
-            return True
+    names, anchored = _exclude_matchers(tuple(patterns))
+    if names is not None and names.match(name):
+        return True
+    if anchored and not relative.startswith("../"):
+        return any(glob_matches(pattern, relative) for pattern in anchored)
     return False
+
+
+@functools.lru_cache(maxsize=32)
+def _exclude_matchers(
+    patterns: tuple[str, ...],
+) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One regex for every bare-name pattern (the walk tests each entry against all of
+    them), and the anchored patterns, which are few."""
+    bare: list[str] = []
+    anchored: list[str] = []
+    for pattern in patterns:
+        regex, is_anchored = _compile_glob(pattern)
+        if is_anchored:
+            anchored.append(pattern)
+        else:
+            bare.append(f"(?:{regex.pattern})")
+    combined = re.compile("|".join(bare)) if bare else None
+    return combined, tuple(anchored)
 
 
 def _relative_to(absolute: str, root: Path) -> str:
