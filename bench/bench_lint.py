@@ -105,7 +105,8 @@ def best(times: int, make: Callable[[], Run], prepare: Callable[[], None] | None
 
 
 def check_cmd(paths: Sequence[str], *extra: str) -> list[str]:
-    return [*PROMPTCOP, "check", *paths, "--format", "json", "--exit-zero", *extra]
+    # --isolated: the figures must not depend on this repository's own [tool.promptcop].
+    return [*PROMPTCOP, "check", *paths, "--isolated", "--format", "json", "--exit-zero", *extra]
 
 
 # --- child modes -------------------------------------------------------------------
@@ -369,7 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ten = [os.path.relpath(p, REPO_ROOT) for p in (examples + by_size)[:10]]
         precommit = best(
             args.repeat,
-            lambda: run([*PROMPTCOP, "check", *ten, "--exit-zero", "--cache-dir", str(cache)]),
+            lambda: run(
+                [*PROMPTCOP, "check", *ten, "--isolated", "--exit-zero", "--cache-dir", str(cache)]
+            ),
             empty_cache,
         )
         identical = jobs2.stdout == cold.stdout == nocache.stdout == warm.stdout
