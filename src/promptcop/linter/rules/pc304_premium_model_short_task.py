@@ -21,7 +21,8 @@ Reports calls to a premium-tier model (the Opus family and its peers, and
 OpenAI's top tier: the facts table's `tier == "premium"`) whose output limit
 is 256 tokens or less, or whose static prompt reads like classification or
 extraction ("answer yes or no", "classify", "which category", "extract ...
-as JSON", "respond with one word").
+as JSON", "respond with one word") with an output limit of at most 1,024
+tokens, if one is set.
 
 ## Why is this bad?
 Premium models cost several times more per token than the standard and
@@ -54,6 +55,17 @@ can re-tier a model.
 """
 
 VALID = [
+    # a long output budget: not a short task, whatever the prompt mentions
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def report(tickets: str):
+    return client.messages.create(
+        model="claude-opus-4-5", max_tokens=8000,
+        system="Classify each ticket, then write a detailed root-cause analysis per class.",
+        messages=[{"role": "user", "content": tickets}])
+""",
     """
 import anthropic
 client = anthropic.Anthropic()
@@ -92,7 +104,7 @@ PROMPT = "Classify the sentiment of the review as positive, negative or neutral.
 
 async def sentiment(review: str):
     return await client.responses.create(  # expect: PC304
-        model="gpt-5", max_output_tokens=2000, instructions=PROMPT, input=review)
+        model="gpt-5", max_output_tokens=1000, instructions=PROMPT, input=review)
 """,
 ]
 
@@ -105,6 +117,8 @@ _CLASSIFY = re.compile(
     re.IGNORECASE,
 )
 _SHORT = 256
+# Above this output limit a classification-sounding prompt is not taken as a short task.
+_LONG = 1024
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -136,10 +150,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
 def _why_short(request: Request) -> str | None:
     limit = request.output_limit
-    if limit is not None and isinstance(limit.value, Const):
-        value = limit.value.value
-        if isinstance(value, int) and not isinstance(value, bool) and value <= _SHORT:
+    value = limit.value.value if limit is not None and isinstance(limit.value, Const) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if limit is not None and value <= _SHORT:
             return f"a short answer ({limit.name}={value})"
+        if value > _LONG:
+            return None  # a long output budget says the task is not a short one
     for part in request.parts:
         for atom in atoms(part.value):
             if isinstance(atom, Lit) and (match := _CLASSIFY.search(atom.text)):
