@@ -64,8 +64,8 @@ def test_console_script_exit_codes_and_text(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_explicit_file_still_follows_imports_from_unlisted_modules(tmp_path: Path) -> None:
-    # pre-commit passes only the staged file; the prompt it imports lives next door
+def package_tree(tmp_path: Path) -> None:
+    """app/prompts.py holds a clock in SYSTEM; app/sub/main.py sends it."""
     (tmp_path / "app" / "sub").mkdir(parents=True)
     (tmp_path / "app" / "__init__.py").write_text("", encoding="utf-8")
     (tmp_path / "app" / "sub" / "__init__.py").write_text("", encoding="utf-8")
@@ -80,9 +80,24 @@ def test_explicit_file_still_follows_imports_from_unlisted_modules(tmp_path: Pat
         "        messages=[{'role': 'user', 'content': q}],\n    )\n",
         encoding="utf-8",
     )
+
+
+def test_explicit_file_still_follows_imports_from_unlisted_modules(tmp_path: Path) -> None:
+    # pre-commit passes only the staged file; the prompt it imports lives next door
+    package_tree(tmp_path)
     proc = run(
         "check", "--isolated", "--no-cache", "--format", "json", "app/sub/main.py", cwd=tmp_path
     )
     document = json.loads(proc.stdout)
     assert document["files_scanned"] == 1
+    assert [f["code"] for f in document["findings"]] == ["PC101"]
+
+
+def test_checking_inside_a_package_follows_imports_from_above(tmp_path: Path) -> None:
+    package_tree(tmp_path)
+    proc = run(
+        "check", "--isolated", "--no-cache", "--format", "json", ".", cwd=tmp_path / "app" / "sub"
+    )
+    document = json.loads(proc.stdout)
+    assert document["files_scanned"] == 2
     assert [f["code"] for f in document["findings"]] == ["PC101"]

@@ -311,24 +311,75 @@ def build_project(collected: Collected) -> ProjectIndex:
     """The index the engine resolves cross-module names with (``from .prompts import SYSTEM``)."""
     from promptcop.linter.project import ProjectIndex
 
-    return ProjectIndex.from_paths(index_paths(collected))
+    modules: dict[str, list[str]] = {}
+    names: dict[str, tuple[str, bool]] = {}
+    packages: dict[str, str | None] = {}
+    for path in index_paths(collected):
+        if not path.endswith(".py"):
+            continue
+        name, is_package = _module_name(path, packages)
+        names[os.path.normpath(path)] = (name, is_package)
+        modules.setdefault(name, []).append(path)
+    return ProjectIndex(modules, names)
+
+
+def _module_name(path: str, packages: dict[str, str | None]) -> tuple[str, bool]:
+    """The dotted module name of a file from its ``__init__.py`` chain, and whether it is
+    a package.
+
+    Works from the absolute path, so ``promptcop check .`` run inside a package
+    still names ``./main.py`` ``app.sub.main``, and asks each folder once
+    (``packages`` caches folder -> package name, None for a plain folder).
+    """
+    absolute = os.path.abspath(path)
+    folder, filename = os.path.split(absolute)
+    package = _package_name(folder, packages)
+    if filename == "__init__.py":
+        return package or "", True
+    stem = filename[: -len(".py")]
+    return (f"{package}.{stem}" if package else stem), False
+
+
+def _package_name(folder: str, packages: dict[str, str | None]) -> str | None:
+    chain: list[str] = []
+    current = folder
+    name: str | None = None
+    for _ in range(64):  # deeper than any real package; a symlink loop cannot spin
+        if current in packages:
+            name = packages[current]
+            break
+        if not os.path.isfile(os.path.join(current, "__init__.py")):
+            packages[current] = None
+            break
+        chain.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for entry in reversed(chain):
+        base = os.path.basename(entry)
+        name = f"{name}.{base}" if name else base
+        packages[entry] = name
+    return packages.get(folder)
 
 
 def index_paths(collected: Collected) -> list[str]:
-    """The checked files, plus the modules next to and above each file named explicitly.
+    """The checked files, plus the modules next to them and in their enclosing packages.
 
-    pre-commit passes only the staged files; without their neighbours a
-    ``from ..prompts import SYSTEM`` could not be followed and a cache killer
-    defined in an unchanged module would go unseen. The extra modules are only
-    indexed (read when an import asks for them), never linted. Listing the
-    file's folder and its package ancestors is a handful of ``listdir`` calls.
+    pre-commit passes only the staged files, and ``promptcop check .`` may run
+    inside a package; without the modules around them a ``from ..prompts import
+    SYSTEM`` could not be followed and a cache killer defined in an unchecked
+    module would go unseen. The extra modules are only indexed (read when an
+    import asks for them), never linted. Folders the walk listed already are
+    not listed again, so this is a handful of ``listdir`` calls.
     """
     paths = [f.path for f in collected.files]
     seen = {os.path.normpath(p) for p in paths}
+    walked = {os.path.dirname(f.path) for f in collected.files if not f.explicit}
     folders: dict[str, None] = {}
-    for file in collected.files:
-        if file.explicit:
-            for folder in _package_folders(os.path.dirname(file.path)):
+    for start in dict.fromkeys(os.path.dirname(f.path) for f in collected.files):
+        for folder in _package_folders(start):
+            if folder not in walked:
                 folders.setdefault(folder)
     for folder in folders:
         try:
