@@ -524,3 +524,20 @@ def test_compactor_repairs_only_what_is_new_each_turn() -> None:
     assert_valid_anthropic(out.messages, alternate=False)
     with pytest.raises(ValueError, match=r"message 10: block 0 is a tool_result for unknown id"):
         Compactor(budget=50_000, model=MODEL).compact(history)
+
+
+def test_breakpoints_before_a_one_hour_breakpoint_take_its_ttl() -> None:
+    tools = [{"name": "logs", "description": "read logs", "input_schema": {"type": "object"}}]
+    messages = agent(2)
+    long = {"type": "ephemeral", "ttl": "1h"}
+    messages[4] = {
+        "role": "user",
+        "content": [{"type": "text", "text": "x", "cache_control": long}],
+    }
+    out = compact(
+        messages, budget=50_000, model=MODEL, system="sys", tools=tools, cache_control=True
+    )
+    assert out.tools[-1]["cache_control"] == long
+    assert out.system[0]["cache_control"] == long
+    # the last message comes after the caller's 1h breakpoint: the default 5m is fine there
+    assert out.messages[-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}

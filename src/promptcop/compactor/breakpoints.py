@@ -20,6 +20,7 @@ from promptcop.compactor.formats import Message
 
 MAX_BREAKPOINTS = 4  # API_FACTS.md 1.7 (unverified; consistent across sources)
 _MARK = {"type": "ephemeral"}  # API_FACTS.md 1.1
+_LONG_MARK = {"type": "ephemeral", "ttl": "1h"}  # API_FACTS.md 1.2
 # Blocks that cannot carry cache_control themselves.
 _UNMARKABLE = frozenset({"thinking", "redacted_thinking"})
 
@@ -43,11 +44,37 @@ def count_breakpoints(messages: Sequence[Message], system: Any, tools: Any) -> i
     return found
 
 
-def _mark_message(message: Message) -> Message | None:
+def _last_long_ttl(messages: Sequence[Message], system: Any, tools: Any) -> tuple[int, ...]:
+    """Where the caller's last 1-hour breakpoint sits, as a sortable position (or ())."""
+
+    def long(v: Any) -> bool:
+        return (
+            _marked(v)
+            and isinstance(v["cache_control"], Mapping)
+            and (v["cache_control"].get("ttl") == "1h")
+        )
+
+    found: tuple[int, ...] = ()
+    for t, tool in enumerate(tools or ()):
+        if long(tool):
+            found = (0, t)
+    if isinstance(system, list):
+        for b, block in enumerate(system):
+            if long(block):
+                found = (1, b)
+    for m, message in enumerate(messages):
+        content = message.get("content")
+        for b, block in enumerate(content if isinstance(content, list) else ()):
+            if long(block):
+                found = (2, m, b)
+    return found
+
+
+def _mark_message(message: Message, mark: Mapping[str, Any]) -> Message | None:
     """A copy with its last markable block marked, or None if it has none / is marked."""
     content = message.get("content")
     if isinstance(content, str):
-        return {**message, "content": [{"type": "text", "text": content, "cache_control": _MARK}]}
+        return {**message, "content": [{"type": "text", "text": content, "cache_control": mark}]}
     if not isinstance(content, list):
         return None
     for b in range(len(content) - 1, -1, -1):
@@ -57,7 +84,7 @@ def _mark_message(message: Message) -> Message | None:
         if "cache_control" in block:
             return None
         blocks = list(content)
-        blocks[b] = {**block, "cache_control": _MARK}
+        blocks[b] = {**block, "cache_control": mark}
         return {**message, "content": blocks}
     return None
 
@@ -73,15 +100,22 @@ def place_breakpoints(
     messages = list(messages)
     room = MAX_BREAKPOINTS - count_breakpoints(messages, system, tools)
     placed: list[CacheBreakpoint] = []
+    # A 1-hour breakpoint may not follow a 5-minute one (API_FACTS.md 1.9): ours
+    # placed before the caller's last 1-hour breakpoint take its TTL.
+    long_until = _last_long_ttl(messages, system, tools)
+
+    def mark(position: tuple[int, ...]) -> Mapping[str, Any]:
+        return _LONG_MARK if position < long_until else _MARK
+
     if room > 0 and tools:
         last = tools[-1]
         if isinstance(last, Mapping) and "cache_control" not in last:
-            tools = [*tools[:-1], {**last, "cache_control": _MARK}]
+            tools = [*tools[:-1], {**last, "cache_control": mark((0, len(tools) - 1))}]
             placed.append(CacheBreakpoint("tools", len(tools) - 1))
             room -= 1
     if room > 0 and system:
         if isinstance(system, str):
-            system = [{"type": "text", "text": system, "cache_control": _MARK}]
+            system = [{"type": "text", "text": system, "cache_control": mark((1, 0))}]
             placed.append(CacheBreakpoint("system", 0))
             room -= 1
         elif (
@@ -89,7 +123,8 @@ def place_breakpoints(
             and isinstance(system[-1], Mapping)
             and "cache_control" not in system[-1]
         ):
-            system = [*system[:-1], {**system[-1], "cache_control": _MARK}]
+            where = (1, len(system) - 1)
+            system = [*system[:-1], {**system[-1], "cache_control": mark(where)}]
             placed.append(CacheBreakpoint("system", len(system) - 1))
             room -= 1
     targets = [len(messages) - 1]
@@ -98,7 +133,7 @@ def place_breakpoints(
     for index in targets:
         if room <= 0 or index < 0:
             break
-        marked = _mark_message(messages[index])
+        marked = _mark_message(messages[index], mark((2, index, 1 << 30)))
         if marked is not None:
             messages[index] = marked
             placed.append(CacheBreakpoint("messages", index))
