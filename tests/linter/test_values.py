@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
 from promptcop.config import Settings
@@ -11,7 +12,7 @@ from promptcop.linter.project import ProjectIndex
 from promptcop.linter.request import Dyn, Map, Seq, Text, Unk, atoms
 from promptcop.linter.values import Resolver
 
-from .helpers import resolver_for, value_of
+from .helpers import _walk, resolver_for, value_of
 
 
 def _text(value: object) -> str | None:
@@ -217,21 +218,18 @@ def test_recursive_helper_terminates() -> None:
 def test_configured_dynamic_call() -> None:
     source = "from app.clock import now\ndef f():\n    probe(f'{now()}')\n"
     resolver = resolver_for(source, settings=Settings(dynamic_calls=("app.clock.now",)))
-    call = next(n for n in _calls(resolver) if n.func.value == "probe")  # type: ignore[attr-defined]
+    call = _probe(resolver)
     value = resolver.resolve_at(call.args[0].value, call)
     assert _dyn(value).category == "configured"
 
 
-def _calls(resolver: Resolver) -> list[object]:
-    import libcst as cst
-
-    from .helpers import _walk
-
-    return [
+def _probe(resolver: Resolver) -> cst.Call:
+    """The first ``probe(...)`` call of the resolver's module."""
+    return next(
         n
         for n in _walk(resolver.info.parsed.module)
-        if isinstance(n, cst.Call) and isinstance(n.func, cst.Name)
-    ]
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value == "probe"
+    )
 
 
 def test_constant_imported_from_another_scanned_module(tmp_path: Path) -> None:
@@ -245,7 +243,7 @@ def test_constant_imported_from_another_scanned_module(tmp_path: Path) -> None:
     main.write_text("from .prompts import SYSTEM, STATIC\nprobe(SYSTEM)\n")
     project = ProjectIndex.from_paths([str(pkg / "prompts.py"), str(main)])
     resolver = resolver_for(main.read_text(), path=str(main), project=project, name="app.main")
-    call = next(n for n in _calls(resolver) if n.func.value == "probe")  # type: ignore[attr-defined]
+    call = _probe(resolver)
     value = resolver.resolve_at(call.args[0].value, call)
     assert _dyn(value).category == "date"
     assert str(pkg / "prompts.py") in resolver.dependencies
@@ -280,7 +278,7 @@ def test_configured_dynamic_function_of_the_same_module() -> None:
     resolver = resolver_for(
         source, settings=Settings(dynamic_calls=("app.clock.now",)), name="app.clock"
     )
-    call = next(n for n in _calls(resolver) if n.func.value == "probe")  # type: ignore[attr-defined]
+    call = _probe(resolver)
     assert _dyn(resolver.resolve_at(call.args[0].value, call)).category == "configured"
 
 
