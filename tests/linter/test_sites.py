@@ -258,3 +258,10 @@ def test_factory_known_by_its_return_annotation() -> None:
     # No model=/messages= keywords: only the declared return type makes it a site.
     (request,) = requests_of(source)
     assert request.api == "anthropic.count_tokens"
+
+
+def test_openai_module_level_default_client() -> None:
+    (request,) = requests_of(
+        "import openai as oa\noa.chat.completions.create(model='m', messages=[])\n"
+    )
+    assert request.provider == "openai" and request.method == "chat.completions.create"
