@@ -1945,6 +1945,13 @@ class Resolver:
         for el in node.elements:
             if isinstance(el, cst.StarredElement):
                 inner = self.resolve(el.value, env)
+                if isinstance(inner, Seq) and inner.unordered is not None and inner.kind == "set":
+                    # ``[*a_set]``: the order is lost here, where the set is unpacked.
+                    u = inner.unordered
+                    inner = replace(
+                        inner,
+                        unordered=Unordered(el.value, self.info.parsed, u.source, u.element),
+                    )
                 if isinstance(inner, Seq) and inner.more is None and inner.kind != "spread":
                     items.extend(inner.items)
                     unordered = unordered or inner.unordered
