@@ -316,6 +316,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         unordered = _unordered(value)
         if unordered is None:
             continue
+        if isinstance(value, Seq) and value.kind == "set" and isinstance(arg_node, cst.Name):
+            # ``tools=TOOLSET``: the API serialises the set right here.
+            unordered = Unordered(arg_node, ctx.parsed, unordered.source, unordered.element)
         # Reported where the order is lost, also in another module of the tree;
         # a fix is only offered in the linted file.
         related: tuple[Related, ...] = ()
