@@ -242,6 +242,15 @@ class ProjectIndex:
         # so a long run does not keep every libcst tree alive (peak RSS, issue 6).
         self._infos: OrderedDict[str, ModuleInfo | None] = OrderedDict()
 
+    def __getstate__(self) -> dict[str, object]:
+        # Sent to worker processes without the parsed trees: each worker
+        # parses what it needs (a libcst tree pickles slowly and large).
+        return {"_by_name": self._by_name, "_names": self._names}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._infos = OrderedDict()
+
     @classmethod
     def from_paths(cls, paths: Sequence[str]) -> ProjectIndex:
         """Index ``paths`` (the .py files of the run) by their module names."""
