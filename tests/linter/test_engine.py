@@ -182,3 +182,15 @@ def test_bloat_and_unordered_tools_from_another_module_are_reported_there(
     assert where == {("PC201", shared, 2), ("PC103", shared, 10)}
     # Fixes edit the linted file only.
     assert all(f.fix is None for f in result.findings)
+
+
+def test_project_index_pickles_without_parsed_trees(tmp_path: Path) -> None:
+    import pickle
+
+    (tmp_path / "prompts.py").write_text("SYSTEM = 'x'\n")
+    project = ProjectIndex.from_paths([str(tmp_path / "prompts.py")])
+    assert project.find("prompts.SYSTEM") is not None  # parses and caches the module
+    copy = pickle.loads(pickle.dumps(project))
+    assert copy._infos == {}
+    found = copy.find("prompts.SYSTEM")
+    assert found is not None and found[1] == "SYSTEM"
