@@ -68,8 +68,12 @@ META_CODES = ("PC9",)
 class Run:
     """One finished child: wall seconds, peak RSS in MB, exit status, output bytes."""
 
-    def __init__(self, wall: float, rss_mb: float, status: int, stdout: bytes, stderr: bytes):
+    def __init__(
+        self, wall: float, cpu: float, rss_mb: float, status: int, stdout: bytes, stderr: bytes
+    ):
         self.wall = wall
+        # user + sys seconds of the child and its workers: less disturbed by other load.
+        self.cpu = cpu
         self.rss_mb = rss_mb
         self.status = status
         self.stdout = stdout
@@ -87,7 +91,8 @@ def run(cmd: Sequence[str], cwd: Path = REPO_ROOT) -> Run:
         out.seek(0)
         err.seek(0)
         # ru_maxrss is in KiB on Linux.
-        return Run(wall, usage.ru_maxrss / 1024, proc.returncode, out.read(), err.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Run(wall, cpu, usage.ru_maxrss / 1024, proc.returncode, out.read(), err.read())
 
 
 def best(times: int, make: Callable[[], Run], prepare: Callable[[], None] | None = None) -> Run:
@@ -101,7 +106,9 @@ def best(times: int, make: Callable[[], Run], prepare: Callable[[], None] | None
         if r.status not in (0, 1):
             sys.stderr.write(r.stderr.decode(errors="replace")[-3000:])
             raise SystemExit(f"run failed with exit status {r.status}")
-    return min(runs, key=lambda r: r.wall)
+    fastest = min(runs, key=lambda r: r.wall)
+    fastest.cpu = min(r.cpu for r in runs)
+    return fastest
 
 
 def check_cmd(paths: Sequence[str], *extra: str) -> list[str]:
@@ -455,6 +462,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "byte-identical",
         identical,
     )
+    print()
+    print("  the same in CPU seconds (user + sys, workers included; best of the runs):")
+    floor_cpu = ast_run.cpu
+    _line("floor: ast.parse every file (fresh python)", f"{floor_cpu:.3f} s", "1.00x floor")
+    for label, r, base, name in (
+        ("cold check, --jobs 1 (empty cache)", cold, floor_cpu, "floor"),
+        ("cold check, --jobs 1 --no-cache", nocache, floor_cpu, "floor"),
+        ("warm check (nothing changed)", warm, cold.cpu, "cold"),
+        ("cold check, --jobs 2", jobs2, floor_cpu, "floor"),
+        ("pre-commit shape", precommit, floor_cpu, "floor"),
+    ):
+        _line(label, f"{r.cpu:.3f} s", f"{r.cpu / base:.2f}x {name}")
     print()
     print(f"prefilter: {split['files_linted']} of {split['files_scanned']} files passed")
     if recall is None:
