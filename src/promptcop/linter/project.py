@@ -211,7 +211,8 @@ def _self_writes(
 def module_name_for(path: str) -> tuple[str, bool]:
     """The dotted module name of a file by its package ``__init__.py`` chain, and
     whether it is a package (``__init__.py``)."""
-    p = Path(path)
+    # Absolute, so ``./main.py`` inside a package still gets its package's name.
+    p = Path(os.path.abspath(path))
     is_package = p.name == "__init__.py"
     parts: list[str] = [] if is_package else [p.stem]
     folder = p.parent
