@@ -412,6 +412,8 @@ def _request(
     for key in OUTPUT_LIMIT_KEYS[api]:
         if key in by_name:
             a = by_name[key]
+            if isinstance(a.value, Const) and a.value.value is None:
+                continue  # ``max_tokens=None`` is no limit at all
             limit = OutputLimit(key, a.value, a.node)
             break
     parts: list[Part] = []

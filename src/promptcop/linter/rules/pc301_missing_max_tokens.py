@@ -184,6 +184,14 @@ def b(q):
 def c(client, q):
     client.messages.create(model="claude-sonnet-4-6", messages=q)  # expect: PC301
 """,
+    # An explicit None is no limit either.
+    """
+from openai import OpenAI
+client = OpenAI()
+def ask(q):
+    return client.chat.completions.create(
+        model="gpt-4.1", messages=q, max_tokens=None)  # expect: PC301
+""",
     # A static **kwargs dict without the key.
     """
 from openai import OpenAI
