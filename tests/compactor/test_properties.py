@@ -253,7 +253,7 @@ def test_damaged_history_raises_or_is_repaired(data: Any, fmt: str, kind: int, w
     assert damaged == frozen
     assert any(isinstance(ch, Repaired) for ch in out.changes)
     if fmt == "anthropic":
-        assert_valid_anthropic(out.messages, alternate=False)
+        assert_valid_anthropic(out.messages)
     else:
         assert_valid_openai(out.messages)
     # repaired, it also compacts to a small budget like any valid history

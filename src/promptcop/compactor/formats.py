@@ -154,7 +154,7 @@ def normalize(
     plain = ("user", "assistant") if format == "anthropic" else ("user", "system", "developer")
     out = p.out
     for i, message in enumerate(messages, offset):
-        if type(message) is dict and not st.pending:
+        if type(message) is dict and not st.pending and not repair:
             role = message.get("role")
             content = message.get("content")
             if (
@@ -195,6 +195,31 @@ def _emit(p: _Pass, st: ScanState, message: Message, pending: tuple[str, ...], i
     st.last_role = str(message.get("role"))
     st.pending = pending
     st.pending_index = index
+
+
+def _emit_anthropic(
+    p: _Pass, st: ScanState, message: Message, pending: tuple[str, ...], index: int
+) -> None:
+    """Emit, merging into the previous message of the same role when repairing.
+
+    The API is reported to merge consecutive same-role messages itself (Messages
+    API reference; not in API_FACTS.md, so unverified here): we accept them in a
+    valid history, but a repaired one comes out alternating, which is valid either way.
+    """
+    role = message.get("role")
+    if p.repair and p.out and st.last_role == role:
+        prev = p.out[-1]
+        blocks = _as_blocks(prev.get("content")) + _as_blocks(message.get("content"))
+        p.out[-1] = {**prev, "content": blocks}
+        p.changes.append(Repaired(index, f"two {role} messages in a row: merged into one"))
+        st.pending = pending
+        st.pending_index = index
+        return
+    _emit(p, st, message, pending, index)
+
+
+def _as_blocks(content: Any) -> list[Any]:
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
 
 def _answer_pending(p: _Pass, st: ScanState, format: Format) -> None:
@@ -336,7 +361,7 @@ def _anthropic_message(p: _Pass, st: ScanState, i: int, message: Message) -> Non
     if type(content) is list and role in ("user", "assistant"):
         fast = _anthropic_fast(st, role, content)
         if fast is not None:
-            _emit(p, st, message, fast, i)
+            _emit_anthropic(p, st, message, fast, i)
             return
         if any(not isinstance(b, Mapping) and hasattr(b, "model_dump") for b in content):
             # SDK blocks (``response.content`` appended as is): plain dicts from here on.
@@ -382,7 +407,7 @@ def _anthropic_message(p: _Pass, st: ScanState, i: int, message: Message) -> Non
             if isinstance(b, Mapping) and b.get("type") == "tool_use"
         )
         out = {**message, "content": blocks} if changed else message
-        _emit(p, st, out, uses, i)
+        _emit_anthropic(p, st, out, uses, i)
         return
 
     # user message: answers the pending tool_use ids first, in blocks at its head.
@@ -398,7 +423,7 @@ def _anthropic_message(p: _Pass, st: ScanState, i: int, message: Message) -> Non
             blocks = [{"type": "text", "text": content}]
             changed = True
         else:
-            _emit(p, st, message, (), i)
+            _emit_anthropic(p, st, message, (), i)
             return
     results: list[Any] = []
     others: list[Any] = []
@@ -436,7 +461,7 @@ def _anthropic_message(p: _Pass, st: ScanState, i: int, message: Message) -> Non
     if not final_blocks:
         p.problem(i, "content has no blocks left", "drop the message")
         return
-    _emit(p, st, {**message, "content": final_blocks} if changed else message, (), i)
+    _emit_anthropic(p, st, {**message, "content": final_blocks} if changed else message, (), i)
 
 
 # ---- OpenAI ------------------------------------------------------------------------------
