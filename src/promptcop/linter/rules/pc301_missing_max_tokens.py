@@ -223,6 +223,9 @@ def _fix(ctx: RuleContext, request: Request) -> Fix | None:
     args = list(call.args)
     if not args:
         return None
+    limits = set(OUTPUT_LIMIT_KEYS[request.api]) | {"max_tokens"}
+    if any(a.keyword is not None and a.keyword.value in limits for a in args):
+        return None  # ``max_tokens=None`` is there: replacing it is the user's call
     key = _limit_key(request)
     last = args[-1]
     new_arg = cst.Arg(
