@@ -102,3 +102,10 @@ def test_every_rule_has_samples_and_docs() -> None:
         assert rule.valid and rule.invalid, rule.code
         assert rule.explain().startswith(f"# {rule.code} {rule.name}")
         assert rule.summary and "\n" not in rule.summary
+
+
+def test_pc201_reports_blank_line_runs_even_when_the_tokenizer_merges_them() -> None:
+    # RULES.md names runs of 3+ blank lines; cl100k merges newlines into one token.
+    source = 'SYSTEM_PROMPT = """Rules.\n\n\n\n\nBe brief."""\n'
+    (finding,) = lint_source("p.py", source, Settings(), codes=frozenset({"PC201"})).findings
+    assert "3+ blank lines" in finding.message and "characters" in finding.message

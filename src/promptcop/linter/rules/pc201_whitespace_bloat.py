@@ -28,8 +28,8 @@ tokens and carries no meaning: the indentation of a triple-quoted literal
 written inside an indented block and never dedented, trailing spaces, runs of
 3 or more blank lines, long runs of spaces inside a line. The message says how
 many tokens a rewrite saves (counted with the project's tokenizer; for Claude
-models the offline count is an estimate); whitespace worth fewer than 2 tokens
-is not reported.
+models the offline count is an estimate). Trailing spaces alone that save
+fewer than 2 tokens are not reported.
 
 ## Why is this bad?
 Every whitespace token is billed as input on every request, and again as a
@@ -264,7 +264,7 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
     return list(found.values())
 
 
-# Whitespace that a rewrite would save fewer tokens of is not worth a finding.
+# Trailing spaces alone that a rewrite saves fewer tokens of are not worth a finding.
 _MIN_TOKENS_SAVED = 2
 # Stands for an interpolated value between the text pieces of one f-string:
 # not whitespace, so it neither hides nor creates bloat.
@@ -294,12 +294,17 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         before = ctx.count_tokens(original.replace(_HOLE, ""), literal.model)
         after = ctx.count_tokens(report.normalized.replace(_HOLE, ""), literal.model)
         saved = max(before.tokens - after.tokens, 0)
-        if saved < _MIN_TOKENS_SAVED:
-            continue  # a stray space the tokenizer merges anyway costs nothing
-        tokens = f"about {saved}" if before.estimate else str(saved)
+        structural = bool(report.common_indent or report.blank_runs or report.space_runs)
+        if saved < _MIN_TOKENS_SAVED and not structural:
+            continue  # a stray trailing space the tokenizer merges anyway costs nothing
+        if saved:
+            tokens = f"about {saved}" if before.estimate else str(saved)
+            gain = f"saves {tokens} token{'s' if saved != 1 else ''} per request"
+        else:
+            gain = f"removes {report.chars_saved} characters (the tokenizer merges most of them)"
         message = (
             f"prompt text {literal.where} wastes whitespace "
-            f"({'; '.join(report.issues)}): a dedented rewrite saves {tokens} tokens per request"
+            f"({'; '.join(report.issues)}): a dedented rewrite {gain}"
         )
         fix = None
         if literal.fixable_text is not None and len(literal.texts) == 1:
