@@ -140,6 +140,8 @@ class _History:
         clr_l = list(counts)
         sys_l = [0] * len(counts)
         turns = self.turns
+        # A turn starts at a user message that answers no tool call; tool results
+        # are Anthropic user blocks or OpenAI tool messages.
         for k, message in enumerate(messages):
             role = message.get("role")
             if role == "user":

@@ -561,36 +561,6 @@ def _openai_message(p: _Pass, st: ScanState, i: int, message: Message) -> None:
 # ---- structure used by the strategies ----------------------------------------------------
 
 
-def is_turn_start(message: Message, format: Format) -> bool:
-    """A turn starts at a user message that answers no tool call."""
-    if message.get("role") != "user":
-        return False
-    if format == "openai":
-        return True
-    content = message.get("content")
-    if isinstance(content, str):
-        return True
-    return not any(isinstance(b, Mapping) and b.get("type") == "tool_result" for b in content or ())
-
-
 def is_pinned_role(message: Message, format: Format) -> bool:
     """OpenAI system/developer messages are the system prompt: never dropped."""
     return format == "openai" and message.get("role") in ("system", "developer")
-
-
-def tool_result_ids(message: Message, format: Format) -> list[str]:
-    """Ids answered by the tool results this message carries, in order."""
-    if format == "openai":
-        if message.get("role") == "tool":
-            return [str(message.get("tool_call_id"))]
-        return []
-    if message.get("role") != "user":
-        return []
-    content = message.get("content")
-    if not isinstance(content, list):
-        return []
-    return [
-        str(b.get("tool_use_id"))
-        for b in content
-        if isinstance(b, Mapping) and b.get("type") == "tool_result"
-    ]
