@@ -108,6 +108,18 @@ class _History:
         self.counter = counter
         self.limit = limit
         self.placeholder = counter.text(CLEARED)
+        # The framing of a message holding one empty tool result: for the common
+        # single text result, its tokens are the message's count minus this
+        # (within a token of rounding; estimates are checked exactly later).
+        empty: Message = (
+            {"role": "tool", "tool_call_id": "x", "content": ""}
+            if format == "openai"
+            else {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "x", "content": ""}],
+            }
+        )
+        self.frame = counter.message(empty)
         self.msgs: list[Message] = []
         self.counts: list[int] = []
         self.s_orig = [0]
@@ -175,7 +187,10 @@ class _History:
         limit = self.limit
         ph = self.placeholder
         counter = self.counter
-        toks = [content_tokens(r.content, counter) for r in refs]
+        if len(refs) == 1 and type(refs[0].content) is str:
+            toks = [max(0, c - self.frame)]
+        else:
+            toks = [content_tokens(r.content, counter) for r in refs]
         self.results[i] = _Results(refs, toks, len(self.result_msgs))
         self.result_msgs.extend([i] * len(refs))
         shr = c
@@ -258,12 +273,14 @@ class _History:
         for j, (ref, tokens) in enumerate(zip(res.refs, res.tokens, strict=True)):
             if j in clear:
                 new[ref.position] = CLEARED
-                changes.append(ClearedToolResult(i, ref.tool_use_id, tokens - self.placeholder))
+                removed = content_tokens(ref.content, self.counter) - self.placeholder
+                changes.append(ClearedToolResult(i, ref.tool_use_id, removed))
             elif shrink and tokens > self.limit:
                 content = shrink_content(ref.content, self.limit, self.counter, self.format)
                 kept = content_tokens(content, self.counter)
+                before = content_tokens(ref.content, self.counter)
                 new[ref.position] = content
-                changes.append(TruncatedToolResult(i, ref.tool_use_id, kept, tokens - kept))
+                changes.append(TruncatedToolResult(i, ref.tool_use_id, kept, before - kept))
         message = replace_results(self.msgs[i], self.format, new)
         built = (message, self.counter.message(message), changes)
         self._forms[key] = built
