@@ -75,6 +75,8 @@ _LITELLM: dict[tuple[str, ...], ApiKind] = {
 _METHODS = frozenset({"create", "stream", "parse", "count_tokens", "completion", "acompletion"})
 # Also ``retrieve``: batch polling loops (PC305) are call-site patterns without a request.
 _AST_METHODS = _METHODS | {"retrieve"}
+# The attribute right before the method in every modelled SDK chain.
+_SDK_OWNERS = frozenset({"messages", "completions", "responses", "batches"})
 # The keywords that bound the output, per API (API_FACTS.md 2.1, 3.10, 3.11).
 OUTPUT_LIMIT_KEYS: dict[str, tuple[str, ...]] = {
     "anthropic.messages": ("max_tokens",),
@@ -88,14 +90,29 @@ _CANDIDATE_TEXT = re.compile(
     r"\.\s*(?:create|stream|parse|count_tokens|completion|acompletion)\s*\(|litellm"
 )
 _RETRIEVE_TEXT = re.compile(r"\.\s*retrieve\s*\(")
+# ``complete = client.chat.completions.create``: a bound method (one line, so
+# the pattern never scans across lines).
 _BOUND_NAME = re.compile(
-    r"^\s*([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*[\w.()\s]*\.(?:create|stream|parse|completion|acompletion)\s*$",
+    r"^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*[\w.() \t]*"
+    r"\.(?:create|stream|parse|completion|acompletion)[ \t]*$",
     re.M,
 )
+_BOUND_HINTS = (".create", ".stream", ".parse", "completion")
 _PROMPT_NAME = re.compile(
     r"(?:^|_)(?:prompts?|system|sys|instructions?|preamble|persona)(?:_|$)|prompt", re.I
 )
-_PROMPT_TEXT = re.compile(r"(?i)(prompt|system|instruction|preamble|persona)\w*\s*(?::[^=\n]*)?=")
+# What the ast screen looks for in the text before walking the tree: an
+# SDK-shaped call, or a string assigned to a prompt-like name.
+_SDK_CALL_TEXT = re.compile(
+    r"\.[ \t]*(?:messages|completions|responses|batches)[ \t]*\.[ \t]*"
+    r"(?:create|stream|parse|count_tokens|retrieve)[ \t]*\("
+)
+_PROMPT_LITERAL_TEXT = re.compile(
+    r"(?:prompt|system|instruction|preamble|persona)\w*[ \t]*(?::[^=\n]*)?=(?!=)"
+    r"(?:[^\n]*[\"']|[^\n]*\([ \t]*\n[ \t]*[rbuf]{0,2}[\"'])"
+)
+# Run on the lower-cased text: a case-insensitive alternation is six times slower.
+_PROMPT_TEXT = re.compile(r"(?:prompt|system|instruction|preamble|persona)\w*[ \t]*(?::[^=\n]*)?=")
 
 
 @dataclass
@@ -114,9 +131,9 @@ def index_module(info: ModuleInfo) -> ModuleIndex:
         return cached
     source = info.parsed.source
     want_calls = bool(_CANDIDATE_TEXT.search(source))
-    bound_names = set(_BOUND_NAME.findall(source))
+    bound_names = _bound_names(source)
     bound_names.update(n for n, q in info.imports.items() if q.startswith("litellm."))
-    want_literals = bool(_PROMPT_TEXT.search(source))
+    want_literals = bool(_PROMPT_TEXT.search(source.lower()))
     parents: dict[cst.CSTNode, cst.CSTNode] = {}
     calls: list[cst.Call] = []
     literals: list[PromptLiteral] = []
@@ -176,19 +193,25 @@ def could_hold_sites(source: str) -> bool:
     """
     # A byte-order mark is legal at the start of a file but not inside a str.
     tree = ast.parse(source.removeprefix("\ufeff"))
-    bound = set(_BOUND_NAME.findall(source))
+    bound = _bound_names(source)
     if not (
-        _CANDIDATE_TEXT.search(source)
-        or _RETRIEVE_TEXT.search(source)
+        _SDK_CALL_TEXT.search(source)
+        or "litellm" in source
         or bound
-        or _PROMPT_TEXT.search(source)
+        or _PROMPT_LITERAL_TEXT.search(source.lower())
     ):
         return False  # parsed for its syntax errors only; no walk needed
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in _AST_METHODS:
-                return True
+                # Only SDK-shaped chains: ``….messages.create``, ``….completions.parse``,
+                # ``….responses.stream``, ``….batches.create/retrieve``, ``litellm.completion``.
+                owner = func.value
+                if func.attr in ("completion", "acompletion") or (
+                    isinstance(owner, ast.Attribute) and owner.attr in _SDK_OWNERS
+                ):
+                    return True
             if isinstance(func, ast.Name) and func.id in bound:
                 return True
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("litellm"):
@@ -206,6 +229,12 @@ def could_hold_sites(source: str) -> bool:
                 if name and _PROMPT_NAME.search(name) and _has_string(node.value):
                     return True
     return False
+
+
+def _bound_names(source: str) -> set[str]:
+    if not any(hint in source for hint in _BOUND_HINTS):
+        return set()
+    return set(_BOUND_NAME.findall(source))
 
 
 def _has_string(node: ast.AST) -> bool:
