@@ -215,6 +215,10 @@ def test_compactor_every_turn_valid_and_stable(
             previous = None
             continue
         check_result(history, out, fmt, budget, keep_first, system, tools)
+        marks = sum(
+            str(part).count("cache_control") for part in (out.messages, out.system, out.tools)
+        )
+        assert marks <= 4
         sent = [strip_marks(x) for x in out.messages]
         if previous is not None:
             grown = counter.request(previous, system=system, tools=tools) + sum(
