@@ -1,6 +1,10 @@
 """One file in, findings out: parse, find the requests, run the active rules.
 
 The runner calls :func:`lint_source` once per file that passed its prefilter.
+Cost is kept near ``ast.parse`` (issue 6): CPython's parser screens the file
+first (syntax errors, and whether any SDK-shaped call or prompt assignment
+exists at all); only then is the file parsed with libcst, walked once, and
+positions resolved, lazily, only when a finding needs one.
 This function never raises on bad input: a file that does not parse, or that
 makes the analysis recurse too deep, is a :class:`FileError`; a rule that
 crashes on a file is an error entry naming the rule, and the other rules'
