@@ -147,6 +147,7 @@ PASS = {
     "prompt with a run of spaces": 'SYSTEM = "You are    terse."\n',
     "prompt with trailing space": 'SYSTEM = "You are terse. "\n',
     "litellm": "from litellm import completion\nr = completion(model='x')\n",
+    "litellm alias": "from litellm import completion as ask\nr = ask(model='x')\n",
     "factory client": "from .llm import make\nc = make()\nc.messages.create(model='m')\n",
     "bound method": "send = llm.chat.completions.create\n",
     "responses": "out = client.responses.create(model='m', input='hi')\n",
