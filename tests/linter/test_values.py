@@ -308,3 +308,19 @@ def test_configured_dynamic_function_of_the_same_module() -> None:
 def test_environment_reads_per_request_or_at_import(source: str, dynamic: bool) -> None:
     found = [a for a in atoms(value_of(source)) if isinstance(a, Dyn) and a.category == "env"]
     assert bool(found) is dynamic
+
+
+def test_branches_with_a_known_condition_are_pruned() -> None:
+    source = (
+        "def block(text, cache=False):\n"
+        "    b = {'type': 'text', 'text': text}\n"
+        "    if cache:\n"
+        "        b['cache_control'] = {'type': 'ephemeral'}\n"
+        "    return b\n"
+        "probe([block('a'), block('b', cache=True)])\n"
+    )
+    value = value_of(source)
+    assert isinstance(value, Seq)
+    first, second = value.items
+    assert isinstance(first, Map) and not first.has("cache_control")
+    assert isinstance(second, Map) and second.has("cache_control")

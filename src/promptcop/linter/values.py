@@ -235,6 +235,8 @@ class Scope:
     param_order: list[str] = field(default_factory=list)
     globals: set[str] = field(default_factory=set)
     returns: list[tuple[cst.Return, int, Path_]] = field(default_factory=list)
+    # id -> if statement, so a branch of a block path can be tested later.
+    branches: dict[int, cst.If] = field(default_factory=dict)
     end: int = 0
     class_def: cst.ClassDef | None = None
 
@@ -429,6 +431,7 @@ def build_scope(
                     block(case.body.body, (*path, (id(stmt), f"case{i}")), loops)
 
     def if_chain(stmt: cst.If, path: Path_, loops: tuple[cst.CSTNode, ...]) -> None:
+        scope.branches[id(stmt)] = stmt
         block(stmt.body.body, (*path, (id(stmt), "if")), loops)
         orelse = stmt.orelse
         if isinstance(orelse, cst.If):
@@ -744,14 +747,62 @@ class Resolver:
                 return self.unk(node, f"{ident} is not assigned yet")
             else:
                 return self.unk(node, f"unbound name {ident}")
-        for b in chosen:
+        # A branch whose condition is known (a helper called with cache=False)
+        # does not run: its assignments and mutations do not count.
+        live = [b for b in chosen if not self._dead_branch(scope, b.path, path, scope_env)]
+        for b in live or chosen:
             values.append(self._binding(b, scope, scope_env, node))
         base = self.merge(values, node)
         start = dominating.seq if dominating is not None else 0
-        muts = [m for m in scope.mutations.get(ident, ()) if start < m.seq < seq]
+        muts = [
+            m
+            for m in scope.mutations.get(ident, ())
+            if start < m.seq < seq and not self._dead_branch(scope, m.path, path, scope_env)
+        ]
         if muts:
             base = self._mutate(base, muts, scope, scope_env, dominating)
         return base
+
+    def _dead_branch(self, scope: Scope, path: Path_, use: Path_, env: Env) -> bool:
+        """True when ``path`` runs through an ``if`` branch that cannot be taken."""
+        common = 0
+        while common < min(len(path), len(use)) and path[common] == use[common]:
+            common += 1
+        for sid, branch in path[common:]:
+            stmt = scope.branches.get(sid)
+            if stmt is None or branch not in ("if", "else"):
+                continue
+            truth = self._truth(stmt.test, env)
+            if truth is not None and truth != (branch == "if"):
+                return True
+        return False
+
+    def _truth(self, test: cst.BaseExpression, env: Env) -> bool | None:
+        """The truth of a simple condition when it is static (``if cache:``, ``if not x``,
+        ``if x is None``), else None."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, env)
+            return None if inner is None else not inner
+        if (
+            isinstance(test, cst.Comparison)
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].comparator, cst.Name)
+            and test.comparisons[0].comparator.value == "None"
+            and isinstance(test.comparisons[0].operator, (cst.Is, cst.IsNot))
+        ):
+            left = self.resolve(test.left, replace(env, depth=env.depth + 1))
+            if isinstance(left, (Const, Text)):
+                is_none = isinstance(left, Const) and left.value is None
+                return is_none if isinstance(test.comparisons[0].operator, cst.Is) else not is_none
+            return None
+        if not isinstance(test, (cst.Name, cst.Attribute)):
+            return None
+        value = self.resolve(test, replace(env, depth=env.depth + 1))
+        if isinstance(value, Const):
+            return bool(value.value)
+        if isinstance(value, Text) and value.static_text is not None:
+            return bool(value.static_text)
+        return None
 
     def _param(self, ident: str, node: cst.CSTNode, scope: Scope, env: Env) -> Value:
         param = scope.params[ident]
