@@ -770,9 +770,11 @@ class Resolver:
             common += 1
         for sid, branch in path[common:]:
             stmt = scope.branches.get(sid)
-            if stmt is None or branch not in ("if", "else"):
+            if stmt is None or branch not in ("if", "else") or stmt not in scope.positions:
                 continue
-            truth = self._truth(stmt.test, env)
+            # The condition as it stands at the ``if`` itself, not at the use.
+            seq, at_path, _ = scope.positions[stmt]
+            truth = self._truth(stmt.test, replace(env, seq=seq, path=at_path))
             if truth is not None and truth != (branch == "if"):
                 return True
         return False
