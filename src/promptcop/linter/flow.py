@@ -40,6 +40,8 @@ _INTERACTIVE_CALLS = (
     "iter_text",
     "iter_json",
 )
+# Built-ins that read a line from the terminal when handed over as a callable.
+_READ_CALLABLES = ("input", "raw_input", "getpass")
 # Decorators of web, bot and RPC frameworks: the function answers a request.
 _HANDLER_DECORATORS = (
     "route",
@@ -347,10 +349,12 @@ class ModuleIndex:
             it = call_name(source) if isinstance(source, cst.Call) else dotted(source) or ""
             if any(w in it.lower() for w in ("websocket", "socket", "ws", "stream")):
                 return True
-        return any(
-            last_part(call_name(c)) in _INTERACTIVE_CALLS
-            for c in self.calls_in(node.body if isinstance(node, (cst.For, cst.While)) else node)
-        )
+        parts: list[cst.CSTNode] = [node]
+        if isinstance(node, cst.For):
+            parts = [node.iter, node.body]
+        elif isinstance(node, cst.While):
+            parts = [node.body]
+        return any(_reads_a_person(n) for part in parts for n in self.nodes_in(part))
 
     def is_handler(self, func: FunctionNode | None) -> bool:
         """``func`` (or a def around it) answers a web, bot or RPC request."""
@@ -376,6 +380,19 @@ class ModuleIndex:
                 ):
                     return True
         return False
+
+
+def _reads_a_person(node: cst.CSTNode) -> bool:
+    """``node`` reads what a person types: a call of ``input``/``prompt``/``readline``...,
+    ``input`` handed over as a callable (``iter(input, "quit")``, ``map(input, qs)``), or
+    standard input itself (``for line in sys.stdin``)."""
+    if isinstance(node, cst.Call):
+        return last_part(call_name(node)) in _INTERACTIVE_CALLS
+    if isinstance(node, cst.Arg) and node.keyword is None:
+        return isinstance(node.value, cst.Name) and node.value.value in _READ_CALLABLES
+    if isinstance(node, cst.Attribute):
+        return node.attr.value in ("stdin", "__stdin__")
+    return isinstance(node, cst.Name) and node.value == "stdin"  # from sys import stdin
 
 
 def contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
@@ -688,31 +705,58 @@ def _derived_from_answer(index: ModuleIndex, loop: Loop, call: cst.Call) -> set[
         if not isinstance(a.value, cst.Call) or a.value is not call
     ]
     derived: set[str] = set()
+    fresh = _item_names(loop)
     owner = index.parent(call)
     while isinstance(owner, cst.Await):
         owner = index.parent(owner)
     if isinstance(owner, cst.Assign):
-        derived |= set().union(*(_targets(t.target) for t in owner.targets))
+        derived |= set().union(*(_targets(t.target, fresh) for t in owner.targets))
     changed = True
     while changed:
         changed = False
         for a in assigns:
             if _reads(a.value) & derived or contains(a.value, call):
-                targets = set().union(*(_targets(t.target) for t in a.targets))
+                targets = set().union(*(_targets(t.target, fresh) for t in a.targets))
                 if not targets <= derived:
                     derived |= targets
                     changed = True
     return derived
 
 
-def _targets(target: cst.BaseExpression) -> set[str]:
-    """What an assignment rebinds: a name, ``self.x``, or the container of ``d[k]``."""
+def _targets(target: cst.BaseExpression, fresh: frozenset[str] = frozenset()) -> set[str]:
+    """What an assignment rebinds: a name, ``self.x``, or the container of ``d[k]``.
+
+    A store into the loop's own item (``row["tag"] = answer``, ``p.blurb = answer``)
+    rebinds nothing a later iteration reads: the next iteration gets a new item from
+    the iterable, so the store is the result being saved, not a refine chain.
+    """
     if isinstance(target, (cst.Tuple, cst.List)):
-        return set().union(*(_targets(e.value) for e in target.elements))
+        return set().union(*(_targets(e.value, fresh) for e in target.elements))
+    if isinstance(target, (cst.Subscript, cst.Attribute)) and _root_name(target) in fresh:
+        return set()
     if isinstance(target, cst.Subscript):
-        return _targets(target.value)
+        return _targets(target.value, fresh)
     name = dotted(target)
     return {name} if name else set()
+
+
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    """``row`` for ``row["a"]["b"]`` or ``row.meta["x"]``."""
+    while isinstance(expr, (cst.Subscript, cst.Attribute)):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _item_names(loop: Loop) -> frozenset[str]:
+    """Names the loop binds afresh to each item (``for row in rows``, ``for i, row in ...``)."""
+    node = loop.node
+    if isinstance(node, cst.For):
+        target: cst.BaseExpression = node.target
+    elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        target = node.for_in.target
+    else:
+        return frozenset()
+    return frozenset(names_in(target))
 
 
 def _reads(node: cst.CSTNode) -> set[str]:

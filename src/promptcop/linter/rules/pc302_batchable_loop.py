@@ -150,6 +150,49 @@ def refine(chunks: list[str]) -> str:
         summary = r.choices[0].message.content
     return summary
 """,
+    # a REPL: input is the iterator's callable, not a call in the body
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def repl() -> None:
+    for question in iter(input, "exit"):
+        client.messages.create(model="claude-haiku-4-5", max_tokens=300,
+                               messages=[{"role": "user", "content": question}])
+""",
+    # lines typed (or piped) on standard input
+    """
+import sys
+from openai import OpenAI
+client = OpenAI()
+
+for text in sys.stdin:
+    client.chat.completions.create(model="gpt-4.1-mini", max_tokens=100,
+                                   messages=[{"role": "user", "content": text}])
+""",
+    # a prompt library reads each question
+    """
+import anthropic
+from prompt_toolkit import PromptSession
+client = anthropic.Anthropic()
+session = PromptSession()
+
+def main() -> None:
+    for _ in range(100):
+        q = session.prompt("? ")
+        client.messages.create(model="claude-haiku-4-5", max_tokens=300,
+                               messages=[{"role": "user", "content": q}])
+""",
+    # map(input, ...) asks the user once per item
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def survey(questions: list[str]) -> None:
+    for answer in map(input, questions):
+        client.messages.create(model="claude-haiku-4-5", max_tokens=300,
+                               messages=[{"role": "user", "content": answer}])
+""",
 ]
 
 INVALID = [
@@ -220,6 +263,30 @@ def summarise_all(docs: list[str]):
     return list(map(lambda d: client.messages.create(  # expect: PC302
         model="claude-haiku-4-5", max_tokens=100,
         messages=[{"role": "user", "content": d}]), docs))
+""",
+    # the answer is stored into the current item: no later iteration reads it
+    """
+import anthropic
+client = anthropic.Anthropic()
+
+def enrich(records: list[dict]) -> None:
+    for rec in records:
+        reply = client.messages.create(  # expect: PC302
+            model="claude-haiku-4-5", max_tokens=50,
+            messages=[{"role": "user", "content": rec["body"]}])
+        rec["label"] = reply.content[0].text
+        rec.meta = {"tokens": reply.usage.output_tokens}
+""",
+    # the same through an index into the collection, awaited
+    """
+from openai import AsyncOpenAI
+client = AsyncOpenAI()
+
+async def describe(items: list[dict]) -> None:
+    for n, item in enumerate(items):
+        out = await client.responses.create(  # expect: PC302
+            model="gpt-4.1-mini", max_output_tokens=80, input=item["title"])
+        items[n]["text"] = out.output_text
 """,
 ]
 
