@@ -26,6 +26,7 @@ from promptcop.linter.files import (
     may_contain_requests,
     read_bytes,
 )
+from promptcop.linter.merge import merge_findings
 from promptcop.linter.model import FileError, Finding
 from promptcop.linter.suppress import Suppressions, filter_suppressed
 
@@ -120,6 +121,8 @@ def run_check(options: CheckOptions) -> CheckResult:
     texts = {s.file.path: s.text for s in sources}
     texts.update(_cached_texts(hits))
     kept, suppressions = filter_findings(findings, codes, collected, texts, settings)
+    # After suppression: a comment on one sending call silences that call's copy only.
+    kept = merge_findings(kept)
     # A file the engine failed on has no findings, so its comments would all look unused.
     failed = {e.path for e in errors}
     clean = {p: t for p, t in texts.items() if p not in failed}
