@@ -333,3 +333,18 @@ def test_cli_no_cache_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert not (tmp_path / ".promptcop_cache").exists()
     CliRunner().invoke(main, ["check", "."], catch_exceptions=False)
     assert (tmp_path / ".promptcop_cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_one_pack_per_project_root_and_stale_packs_are_swept(tree: Path) -> None:
+    here = ResultCache.open(tree / "cachedir", Settings(), None, root="/proj/a")
+    there = ResultCache.open(tree / "cachedir", Settings(), None, root="/proj/b")
+    assert here.pack_path != there.pack_path
+    stale = tree / "cachedir" / "results-v1-old.json"
+    fresh = tree / "cachedir" / "results-v1-recent.json"
+    (tree / "cachedir").mkdir()
+    stale.write_text("{}")
+    fresh.write_text("{}")
+    os.utime(stale, (OLD, OLD))
+    here.put("app.py", (tree / "app.py").read_bytes(), CachedResult((), None))
+    here.save()
+    assert not stale.exists() and fresh.exists() and here.pack_path.exists()

@@ -65,6 +65,8 @@ ENV_CACHE_DIR = "PROMPTCOP_CACHE_DIR"
 # A file modified less than this long ago is not trusted by its stat next time:
 # coarse filesystem timestamps (FAT: 2 s) could hide a same-size edit.
 RACY_SECONDS = 2.0
+# A pack nobody wrote for this long belongs to an old version or config.
+STALE_DAYS = 30
 _MAGIC = "promptcop-cache"
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -253,11 +255,16 @@ class ResultCache:
     findings carry the old spelling.
     """
 
-    def __init__(self, directory: Path, fingerprint: str, scope: str = "") -> None:
+    def __init__(
+        self, directory: Path, fingerprint: str, scope: str = "", root: str | None = None
+    ) -> None:
         self.directory = directory
         self.fingerprint = fingerprint
         self.scope = scope
-        self.pack_path = directory / f"results-v{CACHE_FORMAT}-{fingerprint[:20]}.json"
+        # One pack per project root too: the shared user cache directory must not
+        # grow one pack with every file of every folder ever checked.
+        where = "" if root is None else "-" + hashlib.sha256(root.encode()).hexdigest()[:12]
+        self.pack_path = directory / f"results-v{CACHE_FORMAT}-{fingerprint[:20]}{where}.json"
         self._entries: dict[str, dict[str, Any]] = _read_pack(self.pack_path, fingerprint)
         self._dirty: dict[str, dict[str, Any]] = {}
         # Content hashes learnt this run, by absolute path.
@@ -273,9 +280,11 @@ class ResultCache:
         settings: object,
         codes: Iterable[str] | None,
         scanned: Iterable[str] = (),
+        root: str | None = None,
     ) -> ResultCache:
-        """The cache for one run: ``scanned`` is the run's file list (its scope)."""
-        return cls(directory, fingerprint(settings, codes), scope_of(scanned))
+        """The cache for one run: ``scanned`` is the run's file list (its scope),
+        ``root`` the project root (or working directory) the run belongs to."""
+        return cls(directory, fingerprint(settings, codes), scope_of(scanned), root)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -398,6 +407,21 @@ class ResultCache:
             _write_pack(self.pack_path, self.fingerprint, merged)
             self._entries = merged
             self._dirty = {}
+            _sweep(self.directory, self.pack_path)
+
+
+def _sweep(directory: Path, keep: Path) -> None:
+    """Delete packs unused for :data:`STALE_DAYS` (old versions, old configs) and
+    temporary files a killed run left behind."""
+    now = time.time()
+    for path in directory.iterdir():
+        name = path.name
+        if path == keep or not name.startswith(("results-v", ".tmp-")):
+            continue
+        limit = 3600.0 if name.startswith(".tmp-") else STALE_DAYS * 86400.0
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > limit:
+                path.unlink()
 
 
 def _prepare_dir(directory: Path) -> None:
