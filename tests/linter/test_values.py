@@ -197,12 +197,30 @@ def test_kwargs_dict_and_dict_call() -> None:
             "import os\ndef f():\n    out = list(os.listdir('d'))\n    out.sort()\n    probe(out)",
             False,
         ),
+        # set algebra on a set is a set: no order, whatever the other side is
+        ("K = {'x', 'y'}\ndef f(w):\n    probe([n for n in K & set(w)])", True),
+        ("def f(w):\n    probe([n for n in set(w) - {'x'}])", True),
+        ("A = {'p'}\nB = {'q'}\nprobe(list(A | B))", True),
+        ("A = {'p', 'q'}\nprobe([n for n in A ^ {'q', 'r'}])", True),
+        ("def f(w):\n    probe([n for n in {'x'}.union(w)])", True),
+        ("def f(w):\n    probe([n for n in frozenset(w).difference(['x'])])", True),
+        ("A = {'p', 'q'}\nprobe(sorted(A - {'q'}))", False),
     ],
 )
 def test_order_stability(source: str, unordered: bool) -> None:
     value = value_of(source)
     assert isinstance(value, Seq), value
     assert (value.unordered is not None) is unordered
+
+
+def test_set_algebra_of_static_sets_knows_its_elements() -> None:
+    value = value_of("A = {'p', 'q', 'r'}\nprobe(A - {'q'} | {'s'})")
+    assert isinstance(value, Seq) and value.kind == "set" and value.more is None
+    assert sorted(_text(v) or "" for v in value.items) == ["p", "r", "s"]
+
+
+def test_integer_operators_are_not_set_algebra() -> None:
+    assert not isinstance(value_of("def f(n):\n    probe(n & 3)"), Seq)
 
 
 def test_json_dumps_of_an_unordered_dict_is_unstable() -> None:

@@ -1331,6 +1331,12 @@ class Resolver:
         if isinstance(recv, Seq):
             if method == "copy":
                 return recv
+            if method in _SET_METHODS and recv.kind == "set":
+                out: Value = recv
+                for arg in args:
+                    other = self.resolve(arg.value, env)
+                    out = self.set_operation(_SET_METHODS[method], out, other, node)
+                return out
             if method == "index" or method == "count":
                 return self.unk(node, "list method")
         if isinstance(recv, Map):
@@ -1694,6 +1700,9 @@ class Resolver:
                 inner = self.resolve(args[0].value, env)
                 if isinstance(inner, Seq):
                     inner_items, more = inner.items, inner.more
+                elif isinstance(inner, Map):  # a set of a dict holds its keys
+                    inner_items = tuple(Text((Lit(k),)) for k, _ in inner.entries)
+                    more = Unk("dict key") if inner.rest else None
                 else:
                     more = inner
             element = _element_kind(inner_items, more)
@@ -1929,7 +1938,55 @@ class Resolver:
             if isinstance(right, Map):
                 return _merge_maps(left, right)
         right = self.resolve(node.right, env)
+        if isinstance(op, _SET_OPERATORS) and (_is_set(left) or _is_set(right)):
+            return self.set_operation(type(op).__name__, left, right, node)
         return self._either_dyn(left, right, node)
+
+    def set_operation(
+        self, op: str, left: Value, right: Value, node: cst.BaseExpression
+    ) -> Value:
+        """``a & b``, ``a | b``, ``a - b``, ``a ^ b`` (or ``.union`` and friends) where one
+        side is a set: the result is a set too, so it keeps no order. Its elements are
+        known when both sides are fully static strings; otherwise they are represented
+        by the side they must come from (the left one, or the static side of ``&``)."""
+        sides = [v for v in (left, right) if isinstance(v, Seq)]
+        a, b = _static_strings(left), _static_strings(right)
+        items: tuple[Value, ...] = ()
+        more: Value | None = None
+        pool: list[Value] = []  # what the elements are drawn from (for their kind)
+        if a is not None and b is not None:
+            keep = {
+                "BitAnd": [t for t in a if t in b],
+                "Subtract": [t for t in a if t not in b],
+                "BitXor": [t for t in a if t not in b] + [t for t in b if t not in a],
+                "BitOr": a + [t for t in b if t not in a],
+            }[op]
+            items = tuple(Text((Lit(t, self.origin(node)),)) for t in dict.fromkeys(keep))
+        elif op == "BitOr":
+            items = tuple(i for v in sides for i in v.items)
+            more = next((v.more for v in sides if v.more is not None), None)
+            if not all(isinstance(v, Seq) for v in (left, right)):
+                other = right if isinstance(left, Seq) else left
+                more = more or other
+        else:
+            source = left
+            if op == "BitAnd" and b is not None and a is None:
+                source = right
+            if isinstance(source, Seq):
+                pool = [*source.items, *(() if source.more is None else (source.more,))]
+                more = self.merge(pool, node) if pool else None
+            else:
+                more = source
+        if not items and more is None:
+            return Seq((), None, None, self.origin(node), kind="set")
+        element = _element_kind(items, more) if not pool else _element_kind(pool, None)
+        return Seq(
+            items,
+            more,
+            Unordered(node, self.info.parsed, "a set", element),
+            self.origin(node),
+            kind="set",
+        )
 
     def _either_dyn(self, left: Value, right: Value, node: cst.CSTNode) -> Value:
         for v in (left, right):
@@ -2435,6 +2492,33 @@ def _first_dyn(value: Value) -> Dyn | None:
                 found_unordered = found_unordered or atom
         return found_unordered
     return None
+
+
+_SET_OPERATORS = (cst.BitAnd, cst.BitOr, cst.Subtract, cst.BitXor)
+# Set methods that return a new set, by the operator they stand for.
+_SET_METHODS = {
+    "union": "BitOr",
+    "intersection": "BitAnd",
+    "difference": "Subtract",
+    "symmetric_difference": "BitXor",
+}
+
+
+def _is_set(value: Value) -> bool:
+    return isinstance(value, Seq) and value.kind == "set"
+
+
+def _static_strings(value: Value) -> list[str] | None:
+    """The elements of a collection that holds only static strings, else None."""
+    if not isinstance(value, Seq) or value.more is not None:
+        return None
+    out: list[str] = []
+    for item in value.items:
+        text = item.static_text if isinstance(item, Text) else None
+        if text is None:
+            return None
+        out.append(text)
+    return out
 
 
 def _unordered_of(value: Value) -> Unordered | None:

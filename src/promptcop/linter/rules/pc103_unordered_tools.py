@@ -110,6 +110,30 @@ INVALID = [
     Invalid(
         """
 import anthropic
+SCHEMAS = {"search": {"name": "search"}, "fetch": {"name": "fetch"}}
+ALLOWED = frozenset(SCHEMAS)
+client = anthropic.Anthropic()
+def answer(question, wanted):
+    active = ALLOWED & set(wanted)
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=512,
+                                  tools=[SCHEMAS[t] for t in active],  # expect: PC103
+                                  messages=[{"role": "user", "content": question}])
+""",
+        fixed="""
+import anthropic
+SCHEMAS = {"search": {"name": "search"}, "fetch": {"name": "fetch"}}
+ALLOWED = frozenset(SCHEMAS)
+client = anthropic.Anthropic()
+def answer(question, wanted):
+    active = ALLOWED & set(wanted)
+    return client.messages.create(model="claude-sonnet-4-6", max_tokens=512,
+                                  tools=[SCHEMAS[t] for t in sorted(active)],  # expect: PC103
+                                  messages=[{"role": "user", "content": question}])
+""",
+    ),
+    Invalid(
+        """
+import anthropic
 WEATHER = {"name": "weather", "input_schema": {"type": "object"}}
 CALENDAR = {"name": "calendar", "input_schema": {"type": "object"}}
 enabled = {"weather", "calendar"}
