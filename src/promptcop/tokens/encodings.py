@@ -15,7 +15,7 @@ refused instead of silently miscounting:
 
 from __future__ import annotations
 
-import base64
+import binascii
 import gzip
 import hashlib
 import importlib.util
@@ -99,12 +99,12 @@ def _read_rank_file(name: EncodingName) -> bytes:
 
 
 def _parse_ranks(data: bytes) -> dict[bytes, int]:
-    ranks: dict[bytes, int] = {}
-    for line in data.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
+    # One split and C-level maps: about 2x faster than a per-line loop, and
+    # rank loading is most of a cold `promptcop check` that needs a count.
+    fields = data.split()
+    if len(fields) % 2:
+        raise EncodingDataError("rank file is not pairs of <base64 token> <rank>")
+    return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
 
 
 @lru_cache(maxsize=2)
