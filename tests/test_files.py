@@ -14,6 +14,7 @@ from promptcop.linter.files import (
     decode_source,
     glob_matches,
     may_contain_requests,
+    source_problem,
 )
 
 
@@ -211,6 +212,34 @@ def test_decode_errors_are_one_line(data: bytes, reason: str) -> None:
         decode_source(data)
     assert reason in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"x = 1\n", None),
+        (b"", None),
+        ("x = 'caf\u00e9'\n".encode(), None),
+        ("# -*- coding: latin-1 -*-\nx = 'caf\u00e9'\n".encode("latin-1"), None),
+        (b"# -*- coding: utf-8 -*-\nx = 1\n", None),
+        (b"\xef\xbb\xbfx = 1\n", None),
+        (b"x = 1\n\x00\n", "binary file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
+        (b"x = '\xe9'\n", "not valid UTF-8: byte 0xe9 at offset 5"),
+        # An ASCII file can still name an encoding Python does not know.
+        (b"# coding: klingon\nx = 1\n", "unknown encoding"),
+        (b"# coding: ascii\nx = '\xc3\xa9'\n", "not valid ascii"),
+    ],
+)
+def test_source_problem_agrees_with_decoding(data: bytes, reason: str | None) -> None:
+    problem = source_problem(data)
+    if reason is None:
+        assert problem is None
+        decode_source(data)  # and the text really decodes
+    else:
+        assert problem is not None and reason in problem
+        with pytest.raises(SourceError, match=problem.split(":")[0]):
+            decode_source(data)
 
 
 def test_virtualenvs_are_skipped_under_any_name(tmp_path: Path) -> None:

@@ -198,6 +198,32 @@ def test_bad_files_never_stop_the_run(project: Path) -> None:
     assert [f["path"] for f in document["findings"]] == ["good.py"]
 
 
+def test_bad_files_without_sdk_calls_are_error_entries_too(project: Path) -> None:
+    # The prefilter drops these before decoding; they must not vanish silently.
+    (project / "blob.py").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (project / "latin.py").write_bytes(b"NAME = 'caf\xe9'\n")
+    (project / "declared.py").write_bytes(b"# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n")
+    (project / "klingon.py").write_bytes(b"# coding: klingon\nx = 1\n")
+    write(project / "plain.py", "x = 'caf\u00e9'\n")
+    outputs = []
+    for args in (("--no-cache",), ("--cache-dir", "cache"), ("--cache-dir", "cache")):
+        result = run("--format", "json", *args)
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1] == outputs[2]  # a warm run reports them as well
+    document = json.loads(outputs[0])
+    assert document["files_scanned"] == 5
+    assert document["errors"] == [
+        {"path": "blob.py", "message": "binary file: contains NUL bytes, not Python source"},
+        {"path": "klingon.py", "message": "bad coding declaration: unknown encoding: klingon"},
+        {
+            "path": "latin.py",
+            "message": "not valid UTF-8: byte 0xe9 at offset 11 "
+            "(re-encode the file or add a PEP 263 coding declaration)",
+        },
+    ]
+
+
 def test_internal_error_is_one_line_and_exit_2(project: Path) -> None:
     write(project / "a.py", SDK_HEADER + CALL + "# CRASH\n")
     write(project / "b.py", SDK_HEADER + BAD_LINE)

@@ -602,6 +602,25 @@ def decode_source(data: bytes) -> str:
     return text
 
 
+def source_problem(data: bytes) -> str | None:
+    """Why ``data`` is not Python source (binary, undecodable, bad coding cookie), or None.
+
+    For a file the prefilter drops, which is never decoded otherwise: a binary
+    blob or a Latin-1 file with a ``.py`` name must still be an error entry.
+    Most files are ASCII with no cookie, which two scans at memory speed
+    prove (``isascii``, ``in``); only the rest are decoded the way
+    :func:`decode_source` decodes a linted file, so the reason reads the same.
+    """
+    # A PEP 263 cookie sits on line 1 or 2; 1 kB covers any real pair of lines.
+    if data.isascii() and b"\x00" not in data and b"coding" not in data[:1024]:
+        return None
+    try:
+        decode_source(data)
+    except SourceError as exc:
+        return str(exc)
+    return None
+
+
 def human_size(size: int) -> str:
     if size >= 1_000_000:
         return f"{size / 1_000_000:.1f} MB"

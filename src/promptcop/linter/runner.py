@@ -25,6 +25,7 @@ from promptcop.linter.files import (
     human_size,
     may_contain_requests,
     read_bytes,
+    source_problem,
 )
 from promptcop.linter.merge import merge_findings
 from promptcop.linter.model import FileError, Finding
@@ -102,7 +103,7 @@ def run_check(options: CheckOptions) -> CheckResult:
     errors = [FileError(p.path, p.reason) for p in collected.problems]
     cache = open_cache(options, codes, collected)
     todo, hits = cached_results(collected.files, cache)
-    dropped: list[tuple[SourceFile, bytes]] = []
+    dropped: list[tuple[SourceFile, bytes, FileError | None]] = []
     contents = (
         {f.path: options.stdin for f in collected.files} if options.stdin is not None else None
     )
@@ -151,15 +152,17 @@ def prefilter(
     settings: Settings,
     *,
     enabled: bool = True,
-    dropped: list[tuple[SourceFile, bytes]] | None = None,
+    dropped: list[tuple[SourceFile, bytes, FileError | None]] | None = None,
     contents: Mapping[str, bytes] | None = None,
 ) -> tuple[list[SourceText], list[FileError]]:
     """Read each file; keep those whose text can hold a request, decoded.
 
-    A file that fails the prefilter is never decoded or parsed, so a binary
-    blob or a Latin-1 data file with a ``.py`` name that mentions no SDK costs
-    one read and no error. Such files and their bytes are appended to
-    ``dropped`` when given (the result cache remembers them as clean).
+    A file that fails the prefilter is never parsed. It is still proved to be
+    text (:func:`source_problem`: two memory-speed scans for an ASCII file), so
+    a binary blob or a Latin-1 file with a ``.py`` name is an error entry
+    whether or not it mentions an SDK. Dropped files and their bytes are
+    appended to ``dropped`` when given, with their error or None (the result
+    cache remembers them, so a warm run reads neither again).
     ``enabled=False`` keeps every readable file (bench/ measures recall so).
     ``contents`` gives the bytes of files not to read from disk (stdin).
     """
@@ -172,8 +175,12 @@ def prefilter(
             errors.append(FileError(file.path, str(exc)))
             continue
         if enabled and not may_contain_requests(data, settings):
+            problem = source_problem(data)
+            error = None if problem is None else FileError(file.path, problem)
+            if error is not None:
+                errors.append(error)
             if dropped is not None:
-                dropped.append((file, data))
+                dropped.append((file, data, error))
             continue
         if len(data) > settings.max_file_size:
             errors.append(
@@ -282,7 +289,7 @@ def store_results(
     cache: ResultCache | None,
     sources: Sequence[SourceText],
     results: Sequence[FileResult],
-    dropped: Sequence[tuple[SourceFile, bytes]],
+    dropped: Sequence[tuple[SourceFile, bytes, FileError | None]],
 ) -> None:
     """Remember this run's results; a promptcop crash is never cached (it must show each run)."""
     if cache is None:
@@ -294,8 +301,8 @@ def store_results(
         if not _is_internal(result.error):
             entry = CachedResult(result.findings, result.error, result.dependencies)
             cache.put(source.file.path, source.data, entry)
-    for file, data in dropped:
-        cache.put(file.path, data, CachedResult((), None, (), linted=False))
+    for file, data, error in dropped:
+        cache.put(file.path, data, CachedResult((), error, (), linted=False))
     cache.save()
 
 
