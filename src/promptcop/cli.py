@@ -390,6 +390,7 @@ def check(
             rules=metas,
             tool_version=__version__,
             internal_errors=result.internal_errors,
+            source_root=os.getcwd(),
         )
         use_color = _use_color(color, output_file)
         text = render(output_format, report, color=use_color)

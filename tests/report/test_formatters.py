@@ -82,7 +82,14 @@ ERRORS = (
     FileError("broken.py", "syntax error: invalid syntax at line 3, column 12"),
     FileError("data/latin.py", "not valid UTF-8: byte 0xe9 at offset 17"),
 )
-REPORT = Report(FINDINGS, ERRORS, files_scanned=42, rules=RULES, tool_version="0.1.0")
+REPORT = Report(
+    FINDINGS,
+    ERRORS,
+    files_scanned=42,
+    rules=RULES,
+    tool_version="0.1.0",
+    source_root="/work/my project",
+)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -206,6 +213,25 @@ def test_sarif_content() -> None:
         "broken.py",
         "data/latin.py",
     ]
+
+
+def test_sarif_defines_the_base_its_relative_uris_use() -> None:
+    run = _sarif()["runs"][0]
+    bases = run["originalUriBaseIds"]
+    used = {
+        loc["physicalLocation"]["artifactLocation"].get("uriBaseId")
+        for result in run["results"]
+        for loc in result["locations"] + result.get("relatedLocations", [])
+    } - {None}
+    assert used == set(bases) == {"%SRCROOT%"}
+    # SARIF 2.1.0 §3.14.14: absolute, ending in "/", so relative URIs resolve below it.
+    assert bases["%SRCROOT%"]["uri"] == "file:///work/my%20project/"
+    for root, uri in (("/", "file:///"), ("/srv/app/", "file:///srv/app/")):
+        report = Report(FINDINGS, (), 1, RULES, source_root=root)
+        document = json.loads(render("sarif", report))
+        assert document["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == uri
+    bare = json.loads(render("sarif", Report(FINDINGS, (), 1, RULES)))["runs"][0]
+    assert "originalUriBaseIds" not in bare  # a library caller that names no root
 
 
 def test_sarif_fingerprint_survives_a_line_move() -> None:

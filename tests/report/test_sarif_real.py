@@ -27,6 +27,7 @@ def test_sarif_of_the_examples_is_valid(monkeypatch: pytest.MonkeyPatch) -> None
     problems = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(document)]
     assert problems == []
     run = document["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == CHECKOUT.as_uri() + "/"
     rules = run["tool"]["driver"]["rules"]
     assert all(r["help"]["markdown"].count("## ") >= 5 for r in rules), "docs in the help text"
     for result_ in run["results"]:

@@ -36,6 +36,9 @@ class Report:
     tool_version: str = ""
     # Files promptcop crashed on (a bug); SARIF marks the run as not successful.
     internal_errors: int = 0
+    # Absolute folder that relative paths are relative to (the working directory):
+    # SARIF defines its %SRCROOT% with it. Empty leaves %SRCROOT% to the consumer.
+    source_root: str = ""
 
 
 def render(fmt: str, report: Report, *, color: bool = False) -> str:

@@ -5,7 +5,9 @@ the rule's doc, so the dashboard explains the cost), results pointing at their
 rule by index, related locations for the call that sends a value, stable
 ``partialFingerprints`` (keyed on the offending source text, not the line, so
 an alert survives code moving), fixes as SARIF replacements, and unreadable
-files as tool notifications.
+files as tool notifications. Relative paths stay relative (code scanning maps
+them onto the checkout) against the base ``%SRCROOT%``, which the run defines
+in ``originalUriBaseIds`` as the folder promptcop ran in (SARIF 2.1.0 §3.14.14).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def build(report: Report) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": driver},
         "columnKind": "unicodeCodePoints",
+        **_base_ids(report.source_root),
         "results": [_result(f, index[f.code]) for f in report.findings],
         "invocations": [
             {
@@ -158,13 +161,31 @@ def _region(loc: Location) -> dict[str, Any]:
     }
 
 
+def _base_ids(source_root: str) -> dict[str, Any]:
+    """``originalUriBaseIds`` with ``%SRCROOT%``: an absolute ``file:`` URI ending in "/"."""
+    if not source_root:
+        return {}
+    uri = _file_uri(source_root)
+    uri += "" if uri.endswith("/") else "/"  # §3.14.14: a base URI ends with "/"
+    description = "the folder promptcop ran in; result paths are relative to it"
+    # The key is the very string results name in ``uriBaseId`` (CodeQL spells it so too).
+    return {"originalUriBaseIds": {SRCROOT: {"uri": uri, "description": {"text": description}}}}
+
+
+def _file_uri(path: str) -> str:
+    # Percent-encode the file system's bytes: a name that is not valid UTF-8
+    # (kept by Python as surrogate escapes) still gets a valid URI.
+    posix = PurePath(path).as_posix()
+    if not posix.startswith("/"):
+        posix = "/" + posix  # a Windows drive: file:///C:/...
+    return "file://" + quote(os.fsencode(posix), safe="/:")
+
+
 def _artifact(path: str) -> dict[str, Any]:
     """A relative path stays relative to the checkout (what code scanning expects)."""
     posix = path.replace(os.sep, "/")
-    # Percent-encode the file system's bytes: a name that is not valid UTF-8
-    # (kept by Python as surrogate escapes) still gets a valid URI.
     if os.path.isabs(path):
-        return {"uri": "file://" + quote(os.fsencode(PurePath(path).as_posix()), safe="/")}
+        return {"uri": _file_uri(path)}
     while posix.startswith("./"):
         posix = posix[2:]
     return {"uri": quote(os.fsencode(posix), safe="/"), "uriBaseId": SRCROOT}
