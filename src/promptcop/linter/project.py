@@ -208,26 +208,48 @@ def _self_writes(
         stack.extend(reversed(node.children))
 
 
-def module_name_for(path: str) -> tuple[str, bool]:
+def module_name_for(path: str, packages: dict[str, str | None] | None = None) -> tuple[str, bool]:
     """The dotted module name of a file by its package ``__init__.py`` chain, and
-    whether it is a package (``__init__.py``)."""
-    # Absolute, so ``./main.py`` inside a package still gets its package's name.
-    p = Path(os.path.abspath(path))
-    is_package = p.name == "__init__.py"
-    parts: list[str] = [] if is_package else [p.stem]
-    folder = p.parent
-    for _ in range(64):  # a symlink loop cannot make us walk forever
-        try:
-            has_init = (folder / "__init__.py").is_file()
-        except OSError:
-            has_init = False
-        if not has_init:
+    whether it is a package (``__init__.py``).
+
+    Works from the absolute path, so the name never depends on how the file was
+    spelt: ``main.py`` checked from inside ``app/``, ``./main.py``, ``../app/main.py``
+    and ``/abs/app/main.py`` are all ``app.main`` (a relative walk would stop at
+    ``.`` and call it ``main``, and ``from .prompts import SYSTEM`` would resolve
+    nowhere). ``packages`` caches folder -> package name (None for a plain
+    folder) across calls, so a run asks each folder once.
+    """
+    absolute = os.path.abspath(path)
+    folder, filename = os.path.split(absolute)
+    package = _package_name(folder, {} if packages is None else packages)
+    if filename == "__init__.py":
+        return package or "", True
+    stem = filename[: -len(".py")] if filename.endswith(".py") else Path(filename).stem
+    return (f"{package}.{stem}" if package else stem), False
+
+
+def _package_name(folder: str, packages: dict[str, str | None]) -> str | None:
+    """The dotted package name of an absolute ``folder``, or None when it is no package."""
+    chain: list[str] = []
+    current = folder
+    name: str | None = None
+    for _ in range(64):  # deeper than any real package; a symlink loop cannot spin
+        if current in packages:
+            name = packages[current]
             break
-        parts.append(folder.name)
-        if folder.parent == folder:
+        if not os.path.isfile(os.path.join(current, "__init__.py")):
+            packages[current] = None
             break
-        folder = folder.parent
-    return ".".join(reversed(parts)), is_package
+        chain.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for entry in reversed(chain):
+        base = os.path.basename(entry)
+        name = f"{name}.{base}" if name else base
+        packages[entry] = name
+    return packages.get(folder)
 
 
 _CACHED_MODULES = 64

@@ -320,58 +320,18 @@ def _cached_texts(hits: Sequence[tuple[SourceFile, CachedResult]]) -> dict[str, 
 
 def build_project(collected: Collected) -> ProjectIndex:
     """The index the engine resolves cross-module names with (``from .prompts import SYSTEM``)."""
-    from promptcop.linter.project import ProjectIndex
+    from promptcop.linter.project import ProjectIndex, module_name_for
 
     modules: dict[str, list[str]] = {}
     names: dict[str, tuple[str, bool]] = {}
-    packages: dict[str, str | None] = {}
+    packages: dict[str, str | None] = {}  # one __init__.py probe per folder
     for path in index_paths(collected):
         if not path.endswith(".py"):
             continue
-        name, is_package = _module_name(path, packages)
+        name, is_package = module_name_for(path, packages)
         names[os.path.normpath(path)] = (name, is_package)
         modules.setdefault(name, []).append(path)
     return ProjectIndex(modules, names)
-
-
-def _module_name(path: str, packages: dict[str, str | None]) -> tuple[str, bool]:
-    """The dotted module name of a file from its ``__init__.py`` chain, and whether it is
-    a package.
-
-    Works from the absolute path, so ``promptcop check .`` run inside a package
-    still names ``./main.py`` ``app.sub.main``, and asks each folder once
-    (``packages`` caches folder -> package name, None for a plain folder).
-    """
-    absolute = os.path.abspath(path)
-    folder, filename = os.path.split(absolute)
-    package = _package_name(folder, packages)
-    if filename == "__init__.py":
-        return package or "", True
-    stem = filename[: -len(".py")]
-    return (f"{package}.{stem}" if package else stem), False
-
-
-def _package_name(folder: str, packages: dict[str, str | None]) -> str | None:
-    chain: list[str] = []
-    current = folder
-    name: str | None = None
-    for _ in range(64):  # deeper than any real package; a symlink loop cannot spin
-        if current in packages:
-            name = packages[current]
-            break
-        if not os.path.isfile(os.path.join(current, "__init__.py")):
-            packages[current] = None
-            break
-        chain.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    for entry in reversed(chain):
-        base = os.path.basename(entry)
-        name = f"{name}.{base}" if name else base
-        packages[entry] = name
-    return packages.get(folder)
 
 
 def index_paths(collected: Collected) -> list[str]:
