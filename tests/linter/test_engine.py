@@ -194,3 +194,42 @@ def test_project_index_pickles_without_parsed_trees(tmp_path: Path) -> None:
     assert copy._infos == {}
     found = copy.find("prompts.SYSTEM")
     assert found is not None and found[1] == "SYSTEM"
+
+
+def test_a_finding_in_an_imported_module_reads_the_same_from_every_importer(
+    tmp_path: Path,
+) -> None:
+    # The runner merges findings with one code and primary location; their text must
+    # not name the sending call, which differs per importer (it is a related location).
+    (tmp_path / "prompts.py").write_text(
+        "import os, uuid\n"
+        "HEADER = f'run {uuid.uuid4()}'\n"
+        "GUIDE_PROMPT = '''\n        Be brief.\n        Cite sources.\n'''\n"
+        "TOOLS = [{'name': n, 'input_schema': {}} for n in os.listdir('tools')]\n"
+    )
+    sources = {
+        "app.py": "def f(q):\n    c.messages.create(model='m', max_tokens=1, system=HEADER,\n",
+        "cli.py": "\n\ndef g(q):\n    c.messages.create(model='m', max_tokens=2, system=HEADER,\n",
+    }
+    paths = [str(tmp_path / "prompts.py")]
+    for name, body in sources.items():
+        path = tmp_path / name
+        path.write_text(
+            "import anthropic\nfrom prompts import HEADER, GUIDE_PROMPT, TOOLS\n"
+            "c = anthropic.Anthropic()\n" + body + "        tools=TOOLS, messages=["
+            "{'role': 'user', 'content': GUIDE_PROMPT}, {'role': 'user', 'content': q}])\n"
+        )
+        paths.append(str(path))
+    project = ProjectIndex.from_paths(paths)
+    seen: list[dict[tuple[str, int], str]] = []
+    for path in paths[1:]:
+        result = lint_source(path, Path(path).read_text(), Settings(), project=project)
+        findings = [f for f in result.findings if f.location.path == paths[0]]
+        assert {f.code for f in findings} == {"PC101", "PC103", "PC201"}
+        assert all(
+            any(r.message == "sent here" and r.location.path == path for r in f.related)
+            for f in findings
+        )
+        seen.append({(f.code, f.location.line): f.message for f in findings})
+    assert seen[0] == seen[1]
+    assert not any(".py:" in message for message in seen[0].values())

@@ -150,6 +150,15 @@ class RuleContext:
             site_line=site_line,
         )
 
+    def sender(self, method: str, site: Site, module: ParsedModule | None = None) -> str:
+        """``messages.create at app.py:40`` for a message, or just ``messages.create``
+        when the finding points into another module (``module``) than the call's: such
+        a finding is one per offending expression whichever file sends it, so the
+        sending calls belong in its related locations, not in its text."""
+        if module is not None and module.path != site.module.path:
+            return method
+        return f"{method} at {self.where(site)}"
+
     def where(self, site: Site) -> str:
         """``app.py:40``: the file name and first line of the call, for messages."""
         name = site.module.path.replace("\\", "/").rsplit("/", 1)[-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Related, Severity
@@ -237,6 +237,30 @@ def ask(history, q):
         {"role": "assistant", "content": "ok"},
         {"role": "user", "content": q}])
 """,
+    # Three dynamic values in one request: each is its own finding, so one run shows
+    # them all; the constant sent by two calls is still one finding.
+    """
+import os
+import uuid
+from datetime import date, datetime
+import anthropic
+client = anthropic.Anthropic()
+HEADER = f"Build {uuid.uuid1()}"  # expect: PC101
+TOOLS = [{"name": "book", "description": "Book a room",
+          "input_schema": {"type": "object", "properties": {"day": {
+              "type": "string", "default": date.today().isoformat()}}}}]  # expect: PC101
+class Desk:
+    def stamp(self):
+        return datetime.now().strftime("%H:%M")  # expect: PC101
+    def ask(self, q):
+        return client.messages.create(model="claude-sonnet-4-6", max_tokens=200,
+            tools=TOOLS, system=[{"type": "text", "text": HEADER},
+                                 {"type": "text", "text": "Time " + self.stamp()}],
+            messages=[{"role": "user", "content": q}])
+    def ask_short(self, q):
+        return client.messages.create(model="claude-sonnet-4-6", max_tokens=50,
+            system=HEADER, messages=[{"role": "user", "content": q}])
+""",
 ]
 
 
@@ -246,52 +270,63 @@ def _dynamic_in(part: Part) -> Iterator[Dyn]:
             yield atom
 
 
-def _first(request: Request) -> tuple[Dyn, Part] | None:
-    """The value to report: the first clock-resolution one, else the first daily one."""
-    found: list[tuple[Dyn, Part]] = []
-    for part in request.prefix_parts():
-        found.extend((d, part) for d in _dynamic_in(part))
-    if not found:
-        return None
-    for dyn, part in found:
-        if not dyn.changes_daily:
-            return dyn, part
-    return found[0]
+def _hits(requests: Iterable[Request]) -> Iterator[tuple[Dyn, Part, Request]]:
+    """Every dynamic value in the prefix of every request, in source order."""
+    for request in requests:
+        for part in request.prefix_parts():
+            for dyn in _dynamic_in(part):
+                yield dyn, part, request
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    for request in ctx.requests:
-        hit = _first(request)
-        if hit is None:
-            continue
-        dyn, part = hit
-        # The primary location is the expression that makes the value, also when
-        # it lives in another module of the tree (RULES.md); the call that sends
-        # it becomes the related "sent here" location.
-        origin = dyn.origin
-        related: tuple[Related, ...] = ()
-        module = ctx.parsed
-        if origin is not None:
-            node, module = origin.node, origin.module
+    # One finding per offending expression (RULES.md): each distinct clock or uuid
+    # read is reported, so the user sees them all at once; an expression sent by
+    # several calls is reported once, the other calls being related locations.
+    groups: dict[tuple[str, int], list[tuple[Dyn, Part, Request]]] = {}
+    for dyn, part, request in _hits(ctx.requests):
+        if dyn.origin is not None:
+            key = (dyn.origin.module.path, id(dyn.origin.node))
         else:
-            node = part.node or request.call
-        if module is not ctx.parsed and part.node is not None:
-            related = (Related(ctx.location(part.node), f"`{dyn.what}` enters the request here"),)
-        where = f"`{part.label}` of {request.method} at {ctx.where(request.site)}"
-        severity: Severity
-        if dyn.changes_daily:
-            severity = "warning"
-            effect = "it changes daily, so the cached prefix is rebuilt every day"
-        else:
-            severity = "error"
-            effect = "the prefix changes every request"
-        yield ctx.finding(
-            code=CODE,
-            name=NAME,
-            severity=severity,
-            message=f"`{dyn.what}` reaches {where} — {effect}; move it to the last user message",
-            node=node,
-            module=module,
-            site=request.site,
-            related=related,
-        )
+            key = (ctx.parsed.path, id(part.node or request.call))
+        groups.setdefault(key, []).append((dyn, part, request))
+    for hits in groups.values():
+        yield _finding(ctx, hits)
+
+
+def _finding(ctx: RuleContext, hits: list[tuple[Dyn, Part, Request]]) -> Finding:
+    dyn, part, request = hits[0]
+    # The primary location is the expression that makes the value, also when
+    # it lives in another module of the tree (RULES.md); the call that sends
+    # it becomes the related "sent here" location.
+    origin = dyn.origin
+    related: list[Related] = []
+    module = ctx.parsed
+    if origin is not None:
+        node, module = origin.node, origin.module
+    else:
+        node = part.node or request.call
+    if module is not ctx.parsed and part.node is not None:
+        related.append(Related(ctx.location(part.node), f"`{dyn.what}` enters the request here"))
+    seen = {id(request.call)}
+    for _, _, other in hits[1:]:
+        if id(other.call) not in seen:
+            seen.add(id(other.call))
+            related.append(Related(other.site.module.location(other.call), "also sent here"))
+    where = f"`{part.label}` of {ctx.sender(request.method, request.site, module)}"
+    severity: Severity
+    if dyn.changes_daily:
+        severity = "warning"
+        effect = "it changes daily, so the cached prefix is rebuilt every day"
+    else:
+        severity = "error"
+        effect = "the prefix changes every request"
+    return ctx.finding(
+        code=CODE,
+        name=NAME,
+        severity=severity,
+        message=f"`{dyn.what}` reaches {where} — {effect}; move it to the last user message",
+        node=node,
+        module=module,
+        site=request.site,
+        related=tuple(related),
+    )

@@ -355,7 +355,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             name=NAME,
             severity=SEVERITY,
             message=(
-                f"`{name}` of {request.method} at {ctx.where(request.site)} is built from "
+                f"`{name}` of {ctx.sender(request.method, request.site, unordered.module)} "
+                "is built from "
                 f"{unordered.source}, which has no stable order: a reordered tool list is a new "
                 "prefix and misses every cache; sort it"
             ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
@@ -10,7 +10,7 @@ import libcst as cst
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Edit, Finding, Fix, Severity
 from promptcop.linter.parse import ParsedModule
-from promptcop.linter.request import Lit, Request, Text, atoms
+from promptcop.linter.request import Lit, Part, Request, Text, atoms
 from promptcop.linter.rules import Invalid
 from promptcop.whitespace import analyze_whitespace
 
@@ -74,6 +74,16 @@ None.
 """
 
 VALID = [
+    # a blank-line separator between a retrieved context and the rules is no bloat
+    """
+import anthropic
+client = anthropic.Anthropic()
+RULES = "Answer from the context only."
+def answer(context, q):
+    return client.messages.create(model="claude-haiku-4-5", max_tokens=300,
+        system="Context:\\n" + context + "\\n\\n" + RULES,
+        messages=[{"role": "user", "content": q}])
+""",
     """
 import textwrap
 import anthropic
@@ -109,6 +119,35 @@ QUERY = '''
 ]
 
 INVALID = [
+    # After other text, the newline after the quotes separates two paragraphs: kept.
+    Invalid(
+        '''
+from openai import OpenAI
+client = OpenAI()
+ROLE = "You translate product pages."
+def translate(page):
+    style = """
+            Keep brand names.
+            Keep units.
+            """  # expect: PC201
+    return client.chat.completions.create(model="gpt-4.1", max_tokens=900, messages=[
+        {"role": "system", "content": ROLE + style},
+        {"role": "user", "content": page}])
+''',
+        fixed='''
+from openai import OpenAI
+client = OpenAI()
+ROLE = "You translate product pages."
+def translate(page):
+    style = """
+Keep brand names.
+Keep units.
+"""  # expect: PC201
+    return client.chat.completions.create(model="gpt-4.1", max_tokens=900, messages=[
+        {"role": "system", "content": ROLE + style},
+        {"role": "user", "content": page}])
+''',
+    ),
     Invalid(
         '''
 import anthropic
@@ -132,8 +171,7 @@ import anthropic
 client = anthropic.Anthropic()
 class Reviewer:
     def review(self, diff):
-        system = """
-You are a meticulous senior code reviewer.
+        system = """You are a meticulous senior code reviewer.
 When you review a change you must:
     - point out bugs first,
 
@@ -184,6 +222,10 @@ class _Literal:
     model: str | None
     where: str
     module: ParsedModule  # the literal's file: the linted one, or a module it imports
+    request: Request | None  # the first request found sending it
+    # True when every request seen sends this literal as the start of a part's text,
+    # None when no request of this file sends it (nothing known about what precedes it).
+    leads: bool | None = None
 
 
 def _top_literal(module: ParsedModule, node: cst.CSTNode) -> cst.BaseExpression | None:
@@ -218,7 +260,12 @@ def _plain_value(node: cst.BaseExpression) -> str | None:
 def _collect(ctx: RuleContext) -> list[_Literal]:
     found: dict[cst.CSTNode, _Literal] = {}
 
-    def add(text: Text, request: Request | None, where: str) -> None:
+    def add(
+        text: Text,
+        request: Request | None,
+        where: Callable[[ParsedModule], str],
+        leads: bool | None = None,
+    ) -> None:
         for atom in text.atoms:
             if not isinstance(atom, Lit) or atom.origin is None:
                 continue
@@ -234,14 +281,26 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
                 )
                 if module is not ctx.parsed:
                     fixable = None  # fixes edit the linted file only
+                # A literal bound to a name is described by that name, the same whichever
+                # file sends it: the findings of several importers then read alike.
+                name = _assigned_name(module, top)
                 entry = _Literal(
-                    top, [], {}, fixable, request.model_name if request else None, where, module
+                    top,
+                    [],
+                    {},
+                    fixable,
+                    request.model_name if request else None,
+                    f"assigned to `{name}`" if name else where(module),
+                    module,
+                    request,
                 )
                 found[top] = entry
             if atom.origin.node in entry.pieces:
                 continue  # the same piece reached through a second path
             entry.pieces[atom.origin.node] = atom.text
             entry.texts.append(atom.text)
+            if leads is not None:
+                entry.leads = leads and entry.leads is not False
 
     for request in ctx.requests:
         for part in request.parts:
@@ -253,15 +312,49 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
                 "tools",
                 "functions",
             ):
-                where = f"sent as `{part.label}` of {request.method} at {ctx.where(request.site)}"
-                for atom in atoms(part.value):
+
+                def where(
+                    module: ParsedModule, part: Part = part, request: Request = request
+                ) -> str:
+                    sender = ctx.sender(request.method, request.site, module)
+                    return f"sent as `{part.label}` of {sender}"
+
+                for i, atom in enumerate(atoms(part.value)):
                     if isinstance(atom, Lit):
-                        add(Text((atom,)), request, where)
+                        add(Text((atom,)), request, where, leads=i == 0)
     for literal in ctx.prompt_literals:
         value = ctx.resolve(literal.node)
         if isinstance(value, Text):
-            add(value, None, f"assigned to `{literal.name}`")
+            add(value, None, _assigned_to(literal.name))
     return list(found.values())
+
+
+def _assigned_to(name: str) -> Callable[[ParsedModule], str]:
+    return lambda _: f"assigned to `{name}`"
+
+
+# Calls and operators a prompt literal may pass through on its way to a name.
+_WRAPPERS = (cst.Arg, cst.Call, cst.BinaryOperation, cst.ConcatenatedString, cst.Attribute)
+
+
+def _assigned_name(module: ParsedModule, node: cst.CSTNode) -> str | None:
+    """``SYSTEM`` for ``SYSTEM = dedent(...)``: the name a literal is bound to."""
+    parent = module.parents.get(node)
+    for _ in range(6):
+        if not isinstance(parent, _WRAPPERS):
+            break
+        parent = module.parents.get(parent)
+    targets: list[cst.BaseExpression] = []
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        targets = [parent.targets[0].target]
+    elif isinstance(parent, cst.AnnAssign):
+        targets = [parent.target]
+    name = targets[0] if targets else None
+    if isinstance(name, cst.Name):
+        return name.value
+    if isinstance(name, cst.Attribute) and isinstance(name.value, cst.Name):
+        return f"{name.value.value}.{name.attr.value}"
+    return None
 
 
 # Trailing spaces alone that a rewrite saves fewer tokens of are not worth a finding.
@@ -269,6 +362,12 @@ _MIN_TOKENS_SAVED = 2
 # Stands for an interpolated value between the text pieces of one f-string:
 # not whitespace, so it neither hides nor creates bloat.
 _HOLE = "\ufffc"
+
+
+def _is_separator(text: str) -> bool:
+    """A whitespace-only piece such as ``"\\n\\n"`` between two texts: at most two blank
+    lines and no long space run, so it separates rather than pads."""
+    return not text.strip() and text.count("\n") <= 3 and "   " not in text
 
 
 def _literal_text(node: cst.CSTNode, pieces: dict[cst.CSTNode, str]) -> str:
@@ -286,6 +385,8 @@ def _literal_text(node: cst.CSTNode, pieces: dict[cst.CSTNode, str]) -> str:
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for literal in _collect(ctx):
         original = _literal_text(literal.node, literal.pieces)
+        if _is_separator(original):
+            continue
         start = literal.module.location(literal.node)
         line = literal.module.source.splitlines()[start.line - 1] if start.line else ""
         report = analyze_whitespace(original, source_indent=len(line) - len(line.lstrip()))
@@ -308,7 +409,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         )
         fix = None
         if literal.fixable_text is not None and len(literal.texts) == 1:
-            fix = _fix(ctx, literal.node, report.normalized)
+            fix = _fix(ctx, literal.node, _without_opening_newline(literal, report.normalized))
         yield ctx.finding(
             code=CODE,
             name=NAME,
@@ -316,8 +417,25 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             message=message,
             node=literal.node,
             module=literal.module,
+            site=literal.request.site if literal.request is not None else None,
             fix=fix,
         )
+
+
+def _without_opening_newline(literal: _Literal, text: str) -> str:
+    """``text`` without the newline written right after an opening triple quote, when
+    the literal starts every prompt it is sent as: that newline is a wasted token, not a
+    separator (``inspect.cleandoc`` drops it too). After other text it may separate two
+    paragraphs, so it stays."""
+    node = literal.node
+    opens_on_newline = (
+        isinstance(node, cst.SimpleString)
+        and len(node.quote) == 3
+        and node.value[len(node.prefix) + 3 :].startswith("\n")
+    )
+    if opens_on_newline and literal.leads and text.startswith("\n"):
+        return text[1:]
+    return text
 
 
 def _fix(ctx: RuleContext, node: cst.BaseExpression, text: str) -> Fix | None:
