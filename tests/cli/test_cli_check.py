@@ -224,6 +224,30 @@ def test_bad_files_without_sdk_calls_are_error_entries_too(project: Path) -> Non
     ]
 
 
+def test_files_not_checked_keep_exit_0_but_are_visible(project: Path) -> None:
+    write(project / "app.py", SDK_HEADER + CALL)
+    write(project / "broken.py", SDK_HEADER + "client.messages.create(\n")  # fake engine: no parse
+    (project / "blob.py").write_bytes(b"\x00\x01")
+    text = run()
+    assert text.exit_code == 0  # RULES.md: only findings make the run fail
+    assert text.output.splitlines() == [
+        "blob.py: error: binary file: contains NUL bytes, not Python source",
+        "No findings in 3 files, and 1 file could not be checked.",
+    ]
+    github = run("--format", "github")
+    assert github.exit_code == 0
+    assert github.output == (
+        "::warning file=blob.py,title=promptcop%3A file not checked::"
+        "binary file: contains NUL bytes, not Python source\n"
+    )
+    write(project / "bad.py", SDK_HEADER + BAD_LINE)
+    both = run()
+    assert both.exit_code == 1
+    assert both.output.splitlines()[-1] == (
+        "Found 1 finding in 4 files, and 1 file could not be checked."
+    )
+
+
 def test_internal_error_is_one_line_and_exit_2(project: Path) -> None:
     write(project / "a.py", SDK_HEADER + CALL + "# CRASH\n")
     write(project / "b.py", SDK_HEADER + BAD_LINE)

@@ -140,7 +140,13 @@ def test_json_contract_keys() -> None:
 
 
 def test_text_summary_line() -> None:
-    assert summary(REPORT) == "Found 3 findings (2 errors) in 42 files."
+    assert summary(REPORT) == "Found 3 findings in 42 files, and 2 files could not be checked."
+    only_errors = Report((), ERRORS[:1], files_scanned=5)
+    assert summary(only_errors) == "No findings in 5 files, and 1 file could not be checked."
+    # Two entries for one path (a missing argument given twice) are one file.
+    twice = Report(FINDINGS[:1], (ERRORS[0], FileError("broken.py", "other")), files_scanned=2)
+    assert summary(twice) == "Found 1 finding in 2 files, and 1 file could not be checked."
+    assert render("text", only_errors).splitlines()[-1] == summary(only_errors)
     one = Report(FINDINGS[:1], (), files_scanned=1)
     assert summary(one) == "Found 1 finding in 1 file."
     assert render("text", one).splitlines()[0].startswith("app.py:12:15: PC101 `datetime.now()`")
@@ -161,6 +167,11 @@ def test_github_escaping() -> None:
     assert lines[1].endswith("100%25 sure%2C%0Asee `promptcop explain PC201`".replace("%2C", ","))
     assert lines[2].startswith("::notice ")
     assert len(lines) == 5  # one per finding and per error, never split by a newline
+    # A file not checked does not fail the run: a warning, on that file.
+    assert lines[3] == (
+        "::warning file=broken.py,title=promptcop%3A file not checked::" + ERRORS[0].message
+    )
+    assert lines[4].startswith("::warning file=data/latin.py,")
 
 
 def _sarif() -> dict[str, Any]:

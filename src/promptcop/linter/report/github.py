@@ -1,4 +1,5 @@
-"""GitHub Actions workflow commands: one annotation per finding on the PR diff.
+"""GitHub Actions workflow commands: one annotation per finding on the PR diff, and
+one ``::warning`` per file that could not be checked.
 
 Escaping follows the runner's rules (actions/toolkit ``command.ts``): in the
 message ``%``, CR and LF are percent-encoded; in properties ``:`` and ``,`` too.
@@ -23,9 +24,11 @@ def escape_property(value: str) -> str:
 
 def render(report: Report) -> str:
     lines = [_annotation(f) for f in report.findings]
+    # A file not checked is a warning: it does not fail the run (RULES.md), but a CI
+    # user must see it on the pull request, not only in the log.
     for error in report.errors:
         lines.append(
-            f"::error file={escape_property(error.path)},"
+            f"::warning file={escape_property(error.path)},"
             f"title={escape_property('promptcop: file not checked')}::{escape_data(error.message)}"
         )
     return printable("".join(line + "\n" for line in lines))

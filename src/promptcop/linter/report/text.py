@@ -38,15 +38,27 @@ def _finding_line(finding: Finding, color: bool) -> str:
 
 
 def summary(report: Report) -> str:
-    """``All checks passed.`` or ``Found N findings (E errors) in M files.``"""
+    """``All checks passed.``, ``Found N findings in M files.``, and when some files
+    could not be read or parsed, ``..., and K files could not be checked.``
+
+    Those files do not change the exit status (RULES.md), so the one line a
+    CI log shows last must say that the tree was not checked whole.
+    """
     count = len(report.findings)
-    errors = len(report.errors)
-    if not count and not errors:
+    unchecked = len({error.path for error in report.errors})
+    if not count and not unchecked:
         return "All checks passed."
-    noun = "finding" if count == 1 else "findings"
-    error_part = f" ({errors} {'error' if errors == 1 else 'errors'})" if errors else ""
     files = report.files_scanned
-    return f"Found {count} {noun}{error_part} in {files} {'file' if files == 1 else 'files'}."
+    where = f"in {files} {_files(files)}"
+    noun = "finding" if count == 1 else "findings"
+    head = f"Found {count} {noun} {where}" if count else f"No findings {where}"
+    if not unchecked:
+        return f"{head}."
+    return f"{head}, and {unchecked} {_files(unchecked)} could not be checked."
+
+
+def _files(count: int) -> str:
+    return "file" if count == 1 else "files"
 
 
 def fix_hint(report: Report) -> str | None:
