@@ -77,6 +77,7 @@ _METHODS = frozenset({"create", "stream", "parse", "count_tokens", "completion",
 _AST_METHODS = _METHODS | {"retrieve"}
 # The attribute right before the method in every modelled SDK chain.
 _SDK_OWNERS = frozenset({"messages", "completions", "responses", "batches"})
+_RAW_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
 # The keywords that bound the output, per API (API_FACTS.md 2.1, 3.10, 3.11).
 OUTPUT_LIMIT_KEYS: dict[str, tuple[str, ...]] = {
     "anthropic.messages": ("max_tokens",),
@@ -105,6 +106,7 @@ _PROMPT_NAME = re.compile(
 # SDK-shaped call, or a string assigned to a prompt-like name.
 _SDK_CALL_TEXT = re.compile(
     r"\.[ \t]*(?:messages|completions|responses|batches)[ \t]*\.[ \t]*"
+    r"(?:(?:with_raw_response|with_streaming_response)[ \t]*\.[ \t]*)?"
     r"(?:create|stream|parse|count_tokens|retrieve)[ \t]*\("
 )
 _PROMPT_LITERAL_TEXT = re.compile(
@@ -208,6 +210,8 @@ def could_hold_sites(source: str) -> bool:
                 # Only SDK-shaped chains: ``….messages.create``, ``….completions.parse``,
                 # ``….responses.stream``, ``….batches.create/retrieve``, ``litellm.completion``.
                 owner = func.value
+                if isinstance(owner, ast.Attribute) and owner.attr in _RAW_WRAPPERS:
+                    owner = owner.value  # ``messages.with_raw_response.create``
                 if func.attr in ("completion", "acompletion") or (
                     isinstance(owner, ast.Attribute) and owner.attr in _SDK_OWNERS
                 ):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from promptcop.linter.context import RuleContext
-from promptcop.linter.model import Edit, Finding, Fix, Severity
+from promptcop.linter.model import Edit, Finding, Fix, Location, Severity
 from promptcop.linter.request import Request
 from promptcop.linter.rules import Invalid
 from promptcop.linter.sites import OUTPUT_LIMIT_KEYS
@@ -172,6 +172,95 @@ async def draft(topic):
         model="gpt-5", input=topic, max_output_tokens=1024)  # expect: PC301
 """,
     ),
+    # One line: the keyword follows the last argument.
+    Invalid(
+        """
+import anthropic
+client = anthropic.Anthropic()
+r = client.messages.create(model="claude-haiku-4-5", messages=[])  # expect: PC301
+""",
+        fixed="""
+import anthropic
+client = anthropic.Anthropic()
+r = client.messages.create(model="claude-haiku-4-5", messages=[], max_tokens=1024)  # expect: PC301
+""",
+    ),
+    # Arguments on one continuation line, no trailing comma, `)` on its own line.
+    Invalid(
+        """
+from openai import OpenAI
+oai = OpenAI()
+def ask(q):
+    return oai.chat.completions.with_raw_response.create(  # expect: PC301
+        model="gpt-4.1-mini", messages=[{"role": "user", "content": q}]
+    )
+""",
+        fixed="""
+from openai import OpenAI
+oai = OpenAI()
+def ask(q):
+    return oai.chat.completions.with_raw_response.create(  # expect: PC301
+        model="gpt-4.1-mini", messages=[{"role": "user", "content": q}], max_completion_tokens=1024
+    )
+""",
+    ),
+    # One argument per line, no trailing comma, a multi-line last argument, in a
+    # method: the keyword gets its own line at the arguments' indentation.
+    Invalid(
+        """
+import anthropic
+class Helper:
+    def __init__(self):
+        self.client = anthropic.AsyncAnthropic()
+    async def answer(self, question, context):
+        async def go():
+            return await self.client.messages.create(  # expect: PC301
+                model="claude-sonnet-4-6",
+                messages=[
+                    {"role": "user", "content": context},
+                    {"role": "user", "content": question},
+                ]  # the whole thread
+            )
+        return await go()
+""",
+        fixed="""
+import anthropic
+class Helper:
+    def __init__(self):
+        self.client = anthropic.AsyncAnthropic()
+    async def answer(self, question, context):
+        async def go():
+            return await self.client.messages.create(  # expect: PC301
+                model="claude-sonnet-4-6",
+                messages=[
+                    {"role": "user", "content": context},
+                    {"role": "user", "content": question},
+                ],  # the whole thread
+                max_tokens=1024
+            )
+        return await go()
+""",
+    ),
+    # A single multi-line argument with a trailing comma.
+    Invalid(
+        """
+import litellm
+def run(params):
+    for _ in range(1):
+        litellm.completion(  # expect: PC301
+            **{"model": "gpt-4.1", "messages": params},
+        )
+""",
+        fixed="""
+import litellm
+def run(params):
+    for _ in range(1):
+        litellm.completion(  # expect: PC301
+            **{"model": "gpt-4.1", "messages": params},
+            max_tokens=1024,
+        )
+""",
+    ),
     # A bound method, litellm, and a receiver known only by the call's shape.
     """
 import litellm
@@ -209,14 +298,13 @@ def _limit_key(request: Request) -> str:
     return keys[0] if keys else "max_tokens"
 
 
-def _offset(text: str, line: int, column: int) -> int:
-    start = 0
-    for _ in range(line - 1):
-        start = text.index("\n", start) + 1
-    return start + column - 1
-
-
 def _fix(ctx: RuleContext, request: Request) -> Fix | None:
+    """Insert the keyword after the last argument; existing code is never re-rendered.
+
+    When the last argument sits on lines of its own (one argument per line), the
+    keyword gets a line of its own at the same indentation, with a trailing comma
+    when the last argument has one; otherwise it follows on the same line.
+    """
     call = request.call
     if request.batch_params is not None or request.site.module is not ctx.parsed:
         return None
@@ -227,35 +315,34 @@ def _fix(ctx: RuleContext, request: Request) -> Fix | None:
     if any(a.keyword is not None and a.keyword.value in limits for a in args):
         return None  # ``max_tokens=None`` is there: replacing it is the user's call
     key = _limit_key(request)
+    keyword = f"{key}={ctx.settings.fix_max_tokens}"
+    text = ctx.parsed.source
+    lines = text.splitlines(keepends=True)
     last = args[-1]
-    new_arg = cst.Arg(
-        keyword=cst.Name(key),
-        value=cst.Integer(str(ctx.settings.fix_max_tokens)),
-        equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-        ),
-    )
-    separator = ", "
-    if len(args) >= 2:
-        # The text between the last two arguments, verbatim: the same comma,
-        # line break and indentation put the new keyword on a line of its own.
-        prev, cur = ctx.location(args[-2]), ctx.location(last)
-        text = ctx.parsed.source
-        separator = text[
-            _offset(text, prev.end_line, prev.end_column) : _offset(text, cur.line, cur.column)
-        ]
-        if "," not in separator or "#" in separator:
-            separator = ", "
-    # libcst's range of an argument stops before its comma: replace the argument
-    # itself and keep whatever comma and line break followed it.
-    bare = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    content = ctx.code(bare) + separator + ctx.code(new_arg)
-    location = ctx.location(last)
-    return Fix(
-        f"Add `{key}={ctx.settings.fix_max_tokens}`",
-        "unsafe",
-        (Edit(location, content),),
-    )
+    start, end = ctx.location(last), ctx.location(last.value)
+    line = lines[end.end_line - 1]
+    after = end.end_column - 1
+    rest = line[after:]
+    has_comma = rest.lstrip(" \t").startswith(",")
+    if has_comma:
+        rest = rest.lstrip(" \t")[1:]
+    head = lines[start.line - 1][: start.column - 1]
+    own_lines = not head.strip() and (not rest.strip() or rest.strip().startswith("#"))
+    path = ctx.parsed.path
+    at_end = Location(path, end.end_line, end.end_column, end.end_line, end.end_column)
+    if not own_lines or end.end_line >= len(lines):
+        return _edits(keyword, (Edit(at_end, f", {keyword}"),))
+    # A line of its own before the next line (the closing parenthesis or a comment).
+    below = Location(path, end.end_line + 1, 1, end.end_line + 1, 1)
+    ending = line[len(line.rstrip("\r\n")) :] or "\n"
+    new_line = f"{head}{keyword}{',' if has_comma else ''}{ending}"
+    if has_comma:
+        return _edits(keyword, (Edit(below, new_line),))
+    return _edits(keyword, (Edit(at_end, ","), Edit(below, new_line)))
+
+
+def _edits(keyword: str, edits: tuple[Edit, ...]) -> Fix:
+    return Fix(f"Add `{keyword}`", "unsafe", edits)
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
