@@ -149,7 +149,10 @@ def _pack(tree: Path) -> Path:
         pytest.param(lambda raw: raw.replace(b"PC101", b"PC999"), id="flipped-body"),
         pytest.param(lambda raw: b"", id="empty"),
         pytest.param(lambda raw: b"\x80\x81garbage\n{}", id="garbage"),
-        pytest.param(lambda raw: raw.replace(b'"format": 1', b'"format": 7'), id="other-format"),
+        pytest.param(
+            lambda raw: raw.replace(f'"format": {cache_mod.CACHE_FORMAT}'.encode(), b'"format": 7'),
+            id="other-format",
+        ),
     ],
 )
 def test_corrupted_pack_is_ignored(tree: Path, damage: object) -> None:
@@ -182,7 +185,7 @@ def test_pack_is_json_with_checksum_and_leaves_no_temp_files(tree: Path) -> None
     _store(tree)
     files = sorted(p.name for p in (tree / "cachedir").iterdir())
     assert files[0:2] == [".gitignore", "CACHEDIR.TAG"]
-    assert len(files) == 3 and files[2].startswith("results-v1-")
+    assert len(files) == 3 and files[2].startswith(f"results-v{cache_mod.CACHE_FORMAT}-")
     head, body = _pack(tree).read_bytes().split(b"\n", 1)
     assert json.loads(head)["format"] == cache_mod.CACHE_FORMAT
     assert isinstance(json.loads(body), dict)
@@ -348,3 +351,53 @@ def test_one_pack_per_project_root_and_stale_packs_are_swept(tree: Path) -> None
     here.put("app.py", (tree / "app.py").read_bytes(), CachedResult((), None))
     here.save()
     assert not stale.exists() and fresh.exists() and here.pack_path.exists()
+
+
+def test_dropped_file_is_a_compact_record_valid_in_any_scope(tree: Path) -> None:
+    cache = ResultCache.open(tree / "cachedir", Settings(), None, scanned=["prompts.py"])
+    error = FileError("prompts.py", "not text: NUL byte")
+    cache.put("prompts.py", b"", CachedResult((), error, (), linted=False))
+    cache.save()
+    (entry,) = json.loads(_pack(tree).read_bytes().split(b"\n", 1)[1]).values()
+    assert isinstance(entry, list) and entry[0] == "prompts.py" and entry[-1] == error.message
+    # The prefilter's verdict rests on the bytes alone, not on which files were scanned.
+    other = ResultCache.open(tree / "cachedir", Settings(), None, scanned=["a.py", "prompts.py"])
+    assert other.get("prompts.py") == CachedResult((), error, (), linted=False)
+    os.utime(tree / "prompts.py", (OLD + 100, OLD + 100))
+    assert _open(tree).get("prompts.py") is None  # new stat: prefiltered again
+
+
+def test_dropped_file_written_just_now_gets_no_record(tree: Path) -> None:
+    data = _write(tree / "util.py", "x = 1\n", old=False)
+    cache = _open(tree)
+    cache.put("util.py", data, CachedResult((), None, (), linted=False))
+    cache.save()
+    assert len(_open(tree)) == 0
+
+
+def test_a_run_that_learns_nothing_writes_nothing(tree: Path) -> None:
+    cache = _open(tree)
+    cache.put("prompts.py", b"", CachedResult((), None, (), linted=False))
+    cache.save()
+    before = os.stat(_pack(tree))
+    again = _open(tree)
+    assert again.get("prompts.py") is not None
+    again.put("prompts.py", b"", CachedResult((), None, (), linted=False))
+    again.save()
+    after = os.stat(_pack(tree))
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_save_merges_a_pack_another_run_replaced_meanwhile(tree: Path) -> None:
+    mine = _open(tree)
+    mine.put("prompts.py", b"", CachedResult((), None, (), linted=False))
+    mine.save()
+    theirs = _open(tree)
+    theirs.put("app.py", (tree / "app.py").read_bytes(), CachedResult((), None))
+    theirs.save()
+    # mine's pack on disk is no longer the one it wrote: it must re-read, not overwrite.
+    _write(tree / "util.py", "y = 2\n")
+    mine.put("util.py", b"", CachedResult((), None, (), linted=False))
+    mine.save()
+    fresh = _open(tree)
+    assert all(fresh.get(p) is not None for p in ("app.py", "prompts.py", "util.py"))

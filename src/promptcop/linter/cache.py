@@ -17,11 +17,17 @@ the file. What an entry rests on, and so what it is keyed by:
   active codes. Each fingerprint has its own pack file.
 
 Like git's index, an entry also remembers the file's ``(mtime_ns, size, inode)``
-when it was hashed; if the file still has that stat, its hash is known without
-reading it. A stat is only remembered when the file's mtime is older than
+as stat-ed before it was read; if the file still has that stat, its hash is
+known without reading it. A file the prefilter dropped (nearly every file of a
+large tree) gets only a compact record, ``[path, mtime_ns, size, inode]`` (plus
+its error message, if it is not text): its outcome depends on its bytes and the
+fingerprint alone, not on the scope, and a file whose stat changed is cheaper to
+prefilter again than to hash, so it is never hashed at all.
+
+A stat is only remembered when the file's mtime is older than
 :data:`RACY_SECONDS`, so a file written during (or just before) a run is
-re-hashed next time rather than trusted on a timestamp that may not have
-ticked.
+re-hashed (or, if dropped, re-read: it gets no record) next time rather than
+trusted on a timestamp that may not have ticked.
 
 Where: ``.promptcop_cache/`` in the project root (the directory holding the
 ``pyproject.toml``), with a ``.gitignore`` containing ``*`` and a
@@ -36,8 +42,9 @@ SHA-256 of the body; a pack whose header or checksum does not match is ignored
 whole and rewritten. Writes go to a temporary file in the same directory and
 are renamed into place, so a reader sees the old pack or the new one, never
 half of one. Concurrent runs (pre-commit splits files across processes) merge
-their entries into the pack on disk just before writing; if two still race,
-the loser's entries are merely missing next time.
+their entries into the pack on disk just before writing (skipped when the pack
+is still the very file this run loaded); if two still race, the loser's entries
+are merely missing next time. A run that learnt nothing new writes nothing.
 """
 
 from __future__ import annotations
@@ -59,7 +66,8 @@ from typing import Any
 from promptcop import __version__
 from promptcop.linter.model import Edit, FileError, Finding, Fix, Location, Related
 
-CACHE_FORMAT = 1
+# 2: compact records for files the prefilter dropped.
+CACHE_FORMAT = 2
 CACHE_DIR_NAME = ".promptcop_cache"
 ENV_CACHE_DIR = "PROMPTCOP_CACHE_DIR"
 # A file modified less than this long ago is not trusted by its stat next time:
@@ -246,13 +254,26 @@ def _stat_key(st: os.stat_result) -> list[int]:
     return [st.st_mtime_ns, st.st_size, st.st_ino]
 
 
+# The one result every clean dropped file shares (results are frozen).
+_DROPPED = CachedResult((), None, (), linted=False)
+
+
+def _dropped_result(path: str, record: list[Any]) -> CachedResult:
+    """A compact record ``[path, mtime_ns, size, inode(, error)]`` as a result."""
+    if len(record) == 4:
+        return _DROPPED
+    (message,) = record[4:]
+    return CachedResult((), FileError(path, str(message)), (), linted=False)
+
+
 class ResultCache:
     """One fingerprint's entries, loaded once per run and saved once at its end.
 
     Lookups and stores take the file's path as the runner names it (the path
     findings print); entries are keyed by its absolute form, and an entry made
     under another spelling (another working directory) is a miss, because its
-    findings carry the old spelling.
+    findings carry the old spelling. An entry is a dict for a linted file and a
+    list (a compact record, see the module doc) for a dropped one.
     """
 
     def __init__(
@@ -265,10 +286,13 @@ class ResultCache:
         # grow one pack with every file of every folder ever checked.
         where = "" if root is None else "-" + hashlib.sha256(root.encode()).hexdigest()[:12]
         self.pack_path = directory / f"results-v{CACHE_FORMAT}-{fingerprint[:20]}{where}.json"
-        self._entries: dict[str, dict[str, Any]] = _read_pack(self.pack_path, fingerprint)
-        self._dirty: dict[str, dict[str, Any]] = {}
-        # Content hashes learnt this run, by absolute path.
+        self._entries, self._pack_stat = _read_pack(self.pack_path, fingerprint)
+        self._dirty: dict[str, Any] = {}
+        # Learnt this run, by absolute path: content hashes, and stats taken
+        # before the runner read the file (None: it could not be stat-ed).
         self._hashes: dict[str, str | None] = {}
+        self._stats: dict[str, os.stat_result | None] = {}
+        self._abspaths: dict[str, str] = {}
         self._now = time.time()
         self.hits = 0
         self.misses = 0
@@ -289,6 +313,23 @@ class ResultCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def _abspath(self, path: str) -> str:
+        abspath = self._abspaths.get(path)
+        if abspath is None:
+            abspath = self._abspaths[path] = os.path.abspath(path)
+        return abspath
+
+    def _stat(self, abspath: str) -> os.stat_result | None:
+        """The file's stat, taken once per run (the first time anything asks)."""
+        if abspath in self._stats:
+            return self._stats[abspath]
+        try:
+            st: os.stat_result | None = os.stat(abspath)
+        except OSError:
+            st = None
+        self._stats[abspath] = st
+        return st
+
     def _current_hash(self, abspath: str, memo: Any = None) -> str | None:
         """The file's content hash now, without reading it if a remembered stat still holds.
 
@@ -298,13 +339,14 @@ class ResultCache:
         if abspath in self._hashes:
             return self._hashes[abspath]
         digest: str | None = None
-        try:
-            st = os.stat(abspath)
-        except OSError:
+        st = self._stat(abspath)
+        if st is None:
             self._hashes[abspath] = None
             return None
         key = _stat_key(st)
         entry = self._entries.get(abspath)
+        if not isinstance(entry, dict):
+            entry = None  # a dropped file's record holds no hash
         if entry is not None and entry.get("stat") == key:
             digest = entry["hash"]
         elif memo is not None and memo[1] == key:
@@ -329,21 +371,27 @@ class ResultCache:
 
     def _stable_stat(self, abspath: str) -> list[int] | None:
         """The file's stat if it is old enough to be trusted next time, else None."""
-        try:
-            st = os.stat(abspath)
-        except OSError:
-            return None
-        return None if self._racy(st) else _stat_key(st)
+        st = self._stat(abspath)
+        return None if st is None or self._racy(st) else _stat_key(st)
 
     def get(self, path: str) -> CachedResult | None:
-        """The cached result for ``path``, or None if anything it rests on changed."""
-        abspath = os.path.abspath(path)
+        """The cached result for ``path``, or None if anything it rests on changed.
+
+        The file is stat-ed here, before the runner reads it on a miss: a stat
+        taken after the read could describe newer bytes than the ones linted.
+        """
+        abspath = self._abspath(path)
+        st = self._stat(abspath)
         entry = self._entries.get(abspath)
         result = None
         try:
-            if (
-                entry is not None
-                and entry["path"] == path
+            if entry is None or st is None:
+                pass
+            elif isinstance(entry, list):
+                if entry[0] == path and entry[1:4] == _stat_key(st):
+                    result = _dropped_result(path, entry)
+            elif (
+                entry["path"] == path
                 and entry["scope"] == self.scope
                 and self._current_hash(abspath) == entry["hash"]
                 and all(
@@ -364,7 +412,10 @@ class ResultCache:
 
     def put(self, path: str, source: bytes, result: CachedResult) -> None:
         """Remember ``result`` as the lint of ``source``, the bytes read from ``path``."""
-        abspath = os.path.abspath(path)
+        abspath = self._abspath(path)
+        if not result.linted and not result.findings and not result.dependencies:
+            self._put_dropped(abspath, path, result)
+            return
         digest = content_hash(source)
         deps: dict[str, list[Any]] = {}
         for dep in result.dependencies:
@@ -390,6 +441,23 @@ class ResultCache:
         self._dirty[abspath] = entry
         self._hashes[abspath] = digest
 
+    def _put_dropped(self, abspath: str, path: str, result: CachedResult) -> None:
+        """A compact record, or none for a file too fresh to be trusted by its stat."""
+        stat = self._stable_stat(abspath)
+        if stat is None:
+            # Without a trusted stat the file must be read next time anyway, and
+            # reading it again costs what prefiltering it again costs.
+            if abspath in self._entries:
+                del self._entries[abspath]
+                self._dirty[abspath] = None
+            return
+        record: list[Any] = [path, *stat]
+        if result.error is not None:
+            record.append(result.error.message)
+        if self._entries.get(abspath) != record:
+            self._entries[abspath] = record
+            self._dirty[abspath] = record
+
     def save(self) -> None:
         """Write this run's new entries, merged into whatever the pack holds now.
 
@@ -400,11 +468,27 @@ class ResultCache:
             return
         with contextlib.suppress(OSError):
             _prepare_dir(self.directory)
-            merged = _read_pack(self.pack_path, self.fingerprint)
-            merged.update(self._dirty)
-            # Forget deleted files, so the pack does not grow without bound.
-            merged = {k: v for k, v in merged.items() if k in self._dirty or os.path.exists(k)}
-            _write_pack(self.pack_path, self.fingerprint, merged)
+            if self._pack_stat is not None and self._pack_stat == _file_key(self.pack_path):
+                # Nobody replaced the pack since this run loaded it: its entries
+                # (plus this run's) are already in memory.
+                merged = self._entries
+            else:
+                merged, _ = _read_pack(self.pack_path, self.fingerprint)
+                merged.update(self._dirty)
+            # Forget deleted files, so the pack does not grow without bound;
+            # a file stat-ed this run is known to exist without asking again.
+            stats = self._stats
+            merged = {
+                k: v
+                for k, v in merged.items()
+                if v is not None
+                and (
+                    k in self._dirty
+                    or stats.get(k) is not None
+                    or (k not in stats and os.path.exists(k))
+                )
+            }
+            self._pack_stat = _write_pack(self.pack_path, self.fingerprint, merged)
             self._entries = merged
             self._dirty = {}
             _sweep(self.directory, self.pack_path)
@@ -443,27 +527,45 @@ def _header(fingerprint: str, body: bytes) -> bytes:
     return json.dumps(header, sort_keys=True).encode() + b"\n"
 
 
-def _read_pack(path: Path, fingerprint: str) -> dict[str, dict[str, Any]]:
-    """The pack's entries, or none at all if it is missing, foreign or damaged."""
+def _file_key(path: Path) -> tuple[int, int, int] | None:
+    """What tells one pack file from another: a rewrite is a new inode (rename)."""
     try:
-        raw = path.read_bytes()
+        st = os.stat(path)
     except OSError:
-        return {}
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _read_pack(path: Path, fingerprint: str) -> tuple[dict[str, Any], tuple[int, int, int] | None]:
+    """The pack's entries, or none at all if it is missing, foreign or damaged;
+    and the stat key of the file read (None if there was none to read)."""
+    try:
+        with open(path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            raw = handle.read()
+    except OSError:
+        return {}, None
+    key = (st.st_ino, st.st_mtime_ns, st.st_size)
     head, sep, body = raw.partition(b"\n")
     if not sep:
-        return {}
+        return {}, key
     try:
         if head + b"\n" != _header(fingerprint, body):
-            return {}
+            return {}, key
         entries = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return {}
-    if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
-        return {}
-    return entries
+        return {}, key
+    if not isinstance(entries, dict) or not all(
+        isinstance(v, dict) or (isinstance(v, list) and len(v) in (4, 5)) for v in entries.values()
+    ):
+        return {}, key
+    return entries, key
 
 
-def _write_pack(path: Path, fingerprint: str, entries: Mapping[str, Any]) -> None:
+def _write_pack(
+    path: Path, fingerprint: str, entries: Mapping[str, Any]
+) -> tuple[int, int, int] | None:
+    """Write the pack atomically; return the stat key of the file now in place."""
     # Key order does not matter to a reader, and sorting 5,000 entries is not free.
     body = json.dumps(entries, separators=(",", ":")).encode()
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
@@ -471,8 +573,11 @@ def _write_pack(path: Path, fingerprint: str, entries: Mapping[str, Any]) -> Non
         with os.fdopen(fd, "wb") as handle:
             handle.write(_header(fingerprint, body))
             handle.write(body)
+            handle.flush()
+            st = os.fstat(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
