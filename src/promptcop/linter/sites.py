@@ -35,6 +35,7 @@ from promptcop.linter.request import (
     OutputLimit,
     Part,
     Provider,
+    Ref,
     Request,
     SdkRef,
     Section,
@@ -78,6 +79,18 @@ _AST_METHODS = _METHODS | {"retrieve"}
 # The attribute right before the method in every modelled SDK chain.
 _SDK_OWNERS = frozenset({"messages", "completions", "responses", "batches"})
 _RAW_WRAPPERS = frozenset({"with_raw_response", "with_streaming_response"})
+# The SDKs' "argument not given" sentinels (anthropic/openai ``NOT_GIVEN``, ``omit``).
+_NOT_GIVEN = frozenset({"NOT_GIVEN", "NotGiven", "omit", "Omit"})
+
+
+def _no_limit(value: Value) -> bool:
+    """An explicit ``None`` or the SDK's not-given sentinel: the key is there, the limit is not."""
+    if isinstance(value, Const):
+        return value.value is None
+    if isinstance(value, Ref):
+        parts = value.qualname.removesuffix("()").split(".")
+        return parts[0] in ("anthropic", "openai") and parts[-1] in _NOT_GIVEN
+    return False
 # The keywords that bound the output, per API (API_FACTS.md 2.1, 3.10, 3.11).
 OUTPUT_LIMIT_KEYS: dict[str, tuple[str, ...]] = {
     "anthropic.messages": ("max_tokens",),
@@ -445,8 +458,8 @@ def _request(
     for key in OUTPUT_LIMIT_KEYS[api]:
         if key in by_name:
             a = by_name[key]
-            if isinstance(a.value, Const) and a.value.value is None:
-                continue  # ``max_tokens=None`` is no limit at all
+            if _no_limit(a.value):
+                continue  # ``max_tokens=None`` / ``NOT_GIVEN`` is no limit at all
             limit = OutputLimit(key, a.value, a.node)
             break
     parts: list[Part] = []

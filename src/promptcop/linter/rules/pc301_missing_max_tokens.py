@@ -281,6 +281,18 @@ def ask(q):
     return client.chat.completions.create(
         model="gpt-4.1", messages=q, max_tokens=None)  # expect: PC301
 """,
+    # The SDK's "not given" sentinel leaves the limit out as well.
+    """
+import anthropic
+from openai import NOT_GIVEN, OpenAI
+claude, oai = anthropic.Anthropic(), OpenAI()
+def one(q):
+    return claude.messages.create(model="claude-haiku-4-5", messages=q,
+                                  max_tokens=anthropic.NOT_GIVEN)  # expect: PC301
+def two(q):
+    return oai.responses.create(model="gpt-5", input=q,
+                                max_output_tokens=NOT_GIVEN)  # expect: PC301
+""",
     # A static **kwargs dict without the key.
     """
 from openai import OpenAI

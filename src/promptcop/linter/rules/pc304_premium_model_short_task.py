@@ -140,12 +140,21 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             name=NAME,
             severity=SEVERITY,
             message=(
-                f"{model} is a premium-tier model (${facts.input:g} / ${facts.output:g} per "
-                f"MTok) used for {reason}{_cheaper(facts)}"
+                f"{model} is a premium-tier model ({_price(facts)}) "
+                f"used for {reason}{_cheaper(facts)}"
             ),
             node=request.call,
             site=request.site,
         )
+
+
+def _price(facts: ModelFacts) -> str:
+    """The price, said to be an estimate when it is copied from a sibling model: a
+    figure the facts table does not hold for this id is no fact (``ModelFacts.caveat``)."""
+    price = f"${facts.input:g} / ${facts.output:g} per MTok"
+    if facts.guessed:
+        return f"an estimated {price}: {facts.caveat}"
+    return price
 
 
 def _why_short(request: Request) -> str | None:

@@ -120,6 +120,27 @@ async def wait(batch_id: str):
         await asyncio.sleep(POLL_SECONDS)
     return b
 """,
+    # a delay from configuration: unknown, so no finding
+    """
+import time
+from openai import OpenAI
+client = OpenAI()
+
+def wait(batch_id: str, settings):
+    while client.batches.retrieve(batch_id).status != "completed":
+        time.sleep(settings.poll_interval)
+""",
+    # jitter that can reach 45 s is not a storm
+    """
+import random
+import time
+import anthropic
+client = anthropic.Anthropic()
+
+def wait(batch_id: str):
+    while client.messages.batches.retrieve(batch_id).processing_status != "ended":
+        time.sleep(15 + random.uniform(0, 30))
+""",
 ]
 
 INVALID = [
@@ -145,6 +166,20 @@ def done(batch_id: str) -> bool:
 def wait(batch_id: str) -> None:
     while not done(batch_id):  # expect: PC305
         pass
+""",
+    # random jitter between fixed bounds: never more than 4 s, and no backoff
+    """
+import random
+from time import sleep
+from openai import OpenAI
+client = OpenAI()
+
+def wait(batch_id: str):
+    for _ in range(1000):
+        batch = client.batches.retrieve(batch_id)  # expect: PC305
+        if batch.status == "completed":
+            return batch
+        sleep(random.randint(1, 3) + random.random())
 """,
 ]
 
@@ -224,28 +259,61 @@ def _problem(
     if not sleeps:
         return "with no sleep between polls", None
     shortest: tuple[float, cst.Call] | None = None
+    jitter = False
     for sleep in sleeps:
         if not sleep.args:
             continue
         arg = sleep.args[0].value
-        if _backs_off(index, loop, arg):
-            return None
-        value = ctx.resolve(arg)
-        if not isinstance(value, Const) or not isinstance(value.value, (int, float)):
-            return None  # a delay we cannot see: do not guess
-        seconds = float(value.value)
+        seconds = _upper_bound(ctx, arg)
+        if seconds is None:
+            return None  # a delay we cannot see, or one that grows: do not guess
         if shortest is None or seconds < shortest[0]:
             shortest = (seconds, sleep)
+            jitter = not isinstance(ctx.resolve(arg), Const)
+        if _backs_off(index, loop, arg):
+            return None
     if shortest is None or shortest[0] >= 30:
         return None
-    return f"every {shortest[0]:g} s with no backoff", shortest[1]
+    every = f"every {shortest[0]:g} s{' or less' if jitter else ''}"
+    return f"{every} with no backoff", shortest[1]
+
+
+# Random delays with fixed bounds: the bound argument(s) that cap them.
+_RANDOM_BOUNDED = {"uniform": (0, 1), "randint": (0, 1), "triangular": (0, 1), "randrange": (1,)}
+
+
+def _upper_bound(ctx: RuleContext, arg: cst.BaseExpression) -> float | None:
+    """The most seconds ``arg`` can be when that is fixed in the source: a constant, a
+    random jitter between constants (``random.uniform(1, 3)``), or sums and products of
+    those. None when it depends on anything else (a counter, a config value)."""
+    value = ctx.resolve(arg)
+    if isinstance(value, Const) and isinstance(value.value, (int, float)):
+        return float(value.value)
+    if isinstance(arg, cst.BinaryOperation) and isinstance(arg.operator, (cst.Add, cst.Multiply)):
+        left, right = _upper_bound(ctx, arg.left), _upper_bound(ctx, arg.right)
+        if left is None or right is None or left < 0 or right < 0:
+            return None
+        return left + right if isinstance(arg.operator, cst.Add) else left * right
+    if isinstance(arg, cst.Call):
+        name = call_name(arg)
+        head, _, method = name.rpartition(".")
+        if head.split(".")[-1] not in ("random", "") and head != "rng":
+            return None
+        if method == "random" and not arg.args:
+            return 1.0
+        positions = _RANDOM_BOUNDED.get(method)
+        if positions is None or len(arg.args) <= max(positions):
+            return None
+        bounds = [_upper_bound(ctx, arg.args[i].value) for i in positions]
+        if any(b is None for b in bounds):
+            return None
+        return max(b for b in bounds if b is not None)
+    return None
 
 
 def _backs_off(index: ModuleIndex, loop: Loop, arg: cst.BaseExpression) -> bool:
-    """The delay changes across iterations: it is updated in the loop or computed
-    from a counter (``2 ** attempt``, ``base * attempt``, ``backoff(n)``)."""
-    if isinstance(arg, (cst.BinaryOperation, cst.Call)):
-        return True
+    """The delay, fixed as written, still grows across iterations: a name in it is
+    updated in the loop (``delay *= 2``) or is the loop's counter."""
     names = names_in(arg)
     loop_node = loop.node
     if isinstance(loop_node, cst.For) and names & names_in(loop_node.target):
