@@ -22,11 +22,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promptcop.linter import runner
-from promptcop.linter.baseline import Baseline, BaselineError, load_baseline, write_baseline
-from promptcop.linter.changed import ChangedLines, ChangedLinesError, changed_lines
-from promptcop.linter.fix_stage import FixRun, run_fixes
+
+if TYPE_CHECKING:
+    from promptcop.linter.baseline import Baseline
+    from promptcop.linter.changed import ChangedLines
+    from promptcop.linter.fix_stage import FixRun
+
+# The stages below import their modules only when a flag asks for them: fixing
+# and baselines pull in libcst (fix.py), which a plain check of files the
+# prefilter drops (a pre-commit run on clean files) never needs.
 
 
 class AdoptionError(Exception):
@@ -88,17 +95,26 @@ def run(options: runner.CheckOptions, adoption: AdoptionOptions) -> Outcome:
     _validate(adoption)
     changed: ChangedLines | None = None
     baseline: Baseline | None = None
-    try:
-        if adoption.changed_since is not None:
+    if adoption.changed_since is not None:
+        from promptcop.linter.changed import ChangedLinesError, changed_lines
+
+        try:
             changed = changed_lines(adoption.changed_since, _start_directory(options.paths))
-        if adoption.baseline is not None and adoption.write_baseline is None:
+        except ChangedLinesError as exc:
+            raise AdoptionError(str(exc)) from exc
+    if adoption.baseline is not None and adoption.write_baseline is None:
+        from promptcop.linter.baseline import BaselineError, load_baseline
+
+        try:
             baseline = load_baseline(adoption.baseline)
-    except (ChangedLinesError, BaselineError) as exc:
-        raise AdoptionError(str(exc)) from exc
+        except BaselineError as exc:
+            raise AdoptionError(str(exc)) from exc
 
     result = runner.run_check(options)
     fixes: FixRun | None = None
     if adoption.fixing:
+        from promptcop.linter.fix_stage import run_fixes
+
         fixes = run_fixes(result, options, unsafe=adoption.unsafe_fixes, write=not adoption.diff)
         if not adoption.diff and fixes.changed:
             result = runner.run_check(options)
@@ -107,6 +123,8 @@ def run(options: runner.CheckOptions, adoption: AdoptionOptions) -> Outcome:
             result = replace(result, errors=tuple(errors))
 
     if adoption.write_baseline is not None:
+        from promptcop.linter.baseline import BaselineError, write_baseline
+
         try:
             written = write_baseline(result.findings, adoption.write_baseline)
         except BaselineError as exc:
