@@ -233,3 +233,19 @@ def test_a_finding_in_an_imported_module_reads_the_same_from_every_importer(
         seen.append({(f.code, f.location.line): f.message for f in findings})
     assert seen[0] == seen[1]
     assert not any(".py:" in message for message in seen[0].values())
+
+
+def test_one_expression_sent_by_two_calls_is_one_finding_with_both_calls() -> None:
+    source = (
+        "import anthropic\nc = anthropic.Anthropic()\n"
+        "RULES = 'Answer briefly and cite the policy section for every claim you make.'\n"
+        "def system_for(user):\n    return 'User: ' + user + '. ' + RULES\n"
+        "def a(user, q):\n    c.messages.create(model='m', max_tokens=1, system=system_for(user),\n"
+        "                      messages=[{'role': 'user', 'content': q}])\n"
+        "def b(user, q):\n    c.messages.create(model='m', max_tokens=1, system=system_for(user),\n"
+        "                      messages=[{'role': 'user', 'content': q}])\n"
+    )
+    (finding,) = [f for f in _lint(source).findings if f.code == "PC102"]
+    assert finding.location.line == 5
+    sent = sorted(r.location.line for r in finding.related if r.message == "sent here")
+    assert sent == [7, 10]

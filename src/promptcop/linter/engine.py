@@ -14,12 +14,13 @@ runner does that, with ``Finding.site_line``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from promptcop.config import Settings
-from promptcop.linter.model import FileError, Finding
+from promptcop.linter.model import FileError, Finding, Location
 from promptcop.linter.parse import ParseError, parse_source
 from promptcop.linter.project import ModuleInfo, ProjectIndex
 
@@ -137,9 +138,23 @@ def _guarded(findings: Iterator[Finding]) -> list[Finding]:
 
 
 def _dedupe(findings: list[Finding]) -> Iterator[Finding]:
-    seen: set[tuple[str, int, int, str]] = set()
+    """One finding per code and offending expression (RULES.md: one site, one finding).
+
+    A helper's composed prompt sent by two calls is found once per call: the first
+    finding stays, and the other calls' related locations join it. Two findings of one
+    call at one place that say different things (two repeated lines of one prompt)
+    both stay.
+    """
+    kept: dict[tuple[str, Location], list[Finding]] = {}
     for f in findings:
-        key = (f.code, f.location.line, f.location.column, f.message)
-        if key not in seen:
-            seen.add(key)
-            yield f
+        same = kept.setdefault((f.code, f.location), [])
+        for i, first in enumerate(same):
+            if first.message == f.message or first.site_line != f.site_line:
+                extra = tuple(r for r in f.related if r not in first.related)
+                if extra:
+                    same[i] = dataclasses.replace(first, related=(*first.related, *extra))
+                break
+        else:
+            same.append(f)
+    for group in kept.values():
+        yield from group

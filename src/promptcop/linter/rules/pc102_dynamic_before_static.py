@@ -8,12 +8,14 @@ import libcst as cst
 
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Related, Severity
+from promptcop.linter.parse import ParsedModule
 from promptcop.linter.request import (
     PER_REQUEST_CATEGORIES,
     Dyn,
     Lit,
     Part,
     Request,
+    Text,
     atoms,
     is_static,
     static_length,
@@ -165,9 +167,24 @@ import anthropic
 client = anthropic.Anthropic()
 TEMPLATE = "You are helping {user}. " + "Always follow the house style guide in detail. " * 5
 def ask(user, q):
-    system = TEMPLATE.format(user=user)
+    system = TEMPLATE.format(user=user)  # expect: PC102
     return client.messages.create(model="claude-sonnet-4-6", max_tokens=100,
-        system=system, messages=[{"role": "user", "content": q}])  # expect: PC102
+        system=system, messages=[{"role": "user", "content": q}])
+""",
+    # The text is composed away from the call: the finding is on the composition (the
+    # join, the helper's return), not on `system=...`, which is not what to change.
+    """
+import anthropic
+client = anthropic.Anthropic()
+POLICY = "Refunds within 30 days. Never promise delivery dates. Escalate legal threats."
+def persona(tier):
+    return "Customer tier: " + tier + "\\n" + POLICY  # expect: PC102
+def reply(tier, region, q):
+    client.messages.create(model="claude-haiku-4-5", max_tokens=300,
+        system=persona(tier), messages=[{"role": "user", "content": q}])
+    header = " ".join([f"Region {region}.", POLICY])  # expect: PC102
+    client.messages.create(model="claude-haiku-4-5", max_tokens=300,
+        system=header, messages=[{"role": "user", "content": q}])
 """,
 ]
 
@@ -225,20 +242,37 @@ def _find(request: Request) -> tuple[Dyn, Part, str] | None:
 
 def _primary(
     ctx: RuleContext, request: Request, dyn: Dyn, part: Part
-) -> tuple[cst.CSTNode, tuple[Related, ...]]:
-    """Where the per-request value is placed: the value itself when it is written
-    inside the part, else the part, with the value's origin as a related location."""
+) -> tuple[cst.CSTNode, ParsedModule, tuple[Related, ...]]:
+    """The expression that puts the per-request value first (RULES.md: the offending
+    expression): the value itself when it is written inside the part; else the
+    expression that composed the part's text (a ``"\\n".join([...])``, an f-string, a
+    ``+``, a helper's ``return`` expression), wherever it stands; else the part."""
     origin = dyn.origin
     here = part.node if part.node is not None else request.call
-    if origin is None:
-        return here, ()
-    made = origin.module.location(origin.node)
-    if origin.module is ctx.parsed:
-        placed = ctx.location(here)
-        inside = placed.line <= made.line and made.end_line <= placed.end_line
-        if inside or part.node is None:
-            return origin.node, ()
-    return here, (Related(made, f"`{dyn.what}` comes from here"),)
+    related: tuple[Related, ...] = ()
+    if origin is not None:
+        made = origin.module.location(origin.node)
+        related = (Related(made, f"`{dyn.what}` comes from here"),)
+    composed = part.value.origin if isinstance(part.value, Text) else None
+    if composed is not None and composed.node is not part.node:
+        module = composed.module
+        if module is not ctx.parsed or not _within(ctx, composed.node, here):
+            return composed.node, module, related
+    if (
+        origin is not None
+        and origin.module is ctx.parsed
+        and (part.node is None or _within(ctx, origin.node, here))
+    ):
+        return origin.node, ctx.parsed, ()
+    return here, ctx.parsed, related
+
+
+def _within(ctx: RuleContext, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
+    inner, around = ctx.location(node), ctx.location(outer)
+    return (around.line, around.column) <= (inner.line, inner.column) and (
+        inner.end_line,
+        inner.end_column,
+    ) <= (around.end_line, around.end_column)
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -247,17 +281,19 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if hit is None:
             continue
         dyn, part, why = hit
-        node, related = _primary(ctx, request, dyn, part)
+        node, module, related = _primary(ctx, request, dyn, part)
+        sender = ctx.sender(request.method, request.site, module)
         yield ctx.finding(
             code=CODE,
             name=NAME,
             severity=SEVERITY,
             message=(
-                f"per-request `{dyn.what}` comes early in `{part.label}` of {request.method} at "
-                f"{ctx.where(request.site)} and {why}: everything after it misses the cache; "
+                f"per-request `{dyn.what}` comes early in `{part.label}` of {sender} and "
+                f"{why}: everything after it misses the cache; "
                 "put static content first and variable content last"
             ),
             node=node,
+            module=module,
             site=request.site,
             related=related,
         )
