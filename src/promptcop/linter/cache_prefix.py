@@ -198,6 +198,13 @@ def marker_site(
     origin = getattr(bp.marker.value, "origin", None)
     if node is None and origin is not None:  # a marker resolved from another module
         node, module = origin.node, origin.module
+    if node is not None and _shared(request, bp, node) and bp.part is not None:
+        # One helper (``def cached(t): return {..., "cache_control": EPH}``) writes
+        # several breakpoints: its dict names none of them; the expression at the call
+        # that made this block (``cached(summary)``) does.
+        written = written_at_call(request, bp.part)
+        if written is not None:
+            return written, ctx.parsed
     if node is not None and module is not None:
         if module is ctx.parsed:
             owners = [request.call] + ([bp.part.node] if bp.part and bp.part.node else [])
@@ -209,6 +216,67 @@ def marker_site(
     if part_node is not None and index_of(ctx.module).position(part_node) >= 0:
         return part_node, ctx.parsed
     return request.call, ctx.parsed
+
+
+def _shared(request: Request, bp: Breakpoint, node: cst.CSTNode) -> bool:
+    """``node`` (a breakpoint's marker) also writes another breakpoint of the request."""
+    for other in breakpoints(request):
+        if other is bp or other.part is None or other.part is bp.part:
+            continue
+        marker = other.marker.node
+        if marker is None:
+            marker = getattr(getattr(other.marker.value, "origin", None), "node", None)
+        if marker is node:
+            return True
+    return False
+
+
+def written_at_call(request: Request, part: Part) -> cst.BaseExpression | None:
+    """The expression inside the call's arguments that produces ``part``, found by
+    following its label (``messages[0].content[1]``) through the displays written at
+    the call; None when the walk cannot leave the keyword's own value (a name of a
+    list built elsewhere identifies no single part)."""
+    steps = _label_steps(part.label)
+    if not steps or not isinstance(steps[0], str):
+        return None
+    arg = request.argument(steps[0])
+    node = arg.node if arg is not None else None
+    taken = 0
+    for step in steps[1:]:
+        if node is None:
+            return None
+        nxt = _step(node, step)
+        if nxt is None:
+            break
+        node, taken = nxt, taken + 1
+    return node if taken and node is not None else None
+
+
+def _label_steps(label: str) -> list[str | int]:
+    steps: list[str | int] = []
+    for piece in label.replace("]", "").replace("[", ".").split("."):
+        if piece.isdigit():
+            steps.append(int(piece))
+        elif piece:
+            steps.append(piece)
+    return steps
+
+
+def _step(node: cst.BaseExpression, step: str | int) -> cst.BaseExpression | None:
+    """One step down a display written in the source: an element or a dict value."""
+    if isinstance(step, int) and isinstance(node, (cst.List, cst.Tuple)):
+        elements = node.elements
+        if step >= len(elements) or any(
+            isinstance(e, cst.StarredElement) for e in elements[: step + 1]
+        ):
+            return None
+        return elements[step].value
+    if isinstance(step, str) and isinstance(node, cst.Dict):
+        for element in node.elements:
+            key = element.key if isinstance(element, cst.DictElement) else None
+            if isinstance(key, cst.SimpleString) and key.evaluated_value == step:
+                return element.value
+    return None
 
 
 def _written_in_block(module: ParsedModule, node: cst.CSTNode) -> bool:

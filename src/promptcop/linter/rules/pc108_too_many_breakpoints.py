@@ -75,6 +75,20 @@ def ask(q: str):
 ]
 
 INVALID = [
+    # One helper writes every breakpoint: the finding is on the fifth use of it.
+    """
+import anthropic
+client = anthropic.Anthropic()
+def block(text, ttl="5m"):
+    return {"type": "text", "text": text, "cache_control": {"type": "ephemeral", "ttl": ttl}}
+def ask(guide, faq, catalog, policy, notes, q):
+    return client.messages.create(
+        model="claude-sonnet-4-6", max_tokens=100,
+        system=[block(guide, "1h"), block(faq, "1h"), block(catalog), block(policy)],
+        messages=[{"role": "user", "content": [
+            block(notes),  # expect: PC108
+            {"type": "text", "text": q}]}])
+""",
     """
 import anthropic as ac
 EPH = {"type": "ephemeral"}
