@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import socket
@@ -72,3 +73,43 @@ def test_packaged_files_match_tiktokens_expected_hashes() -> None:
     for name in ("cl100k_base", "o200k_base"):
         data = encodings._read_rank_file(name)  # type: ignore[arg-type]
         assert hashlib.sha256(data).hexdigest() == encodings._EXPECTED_SHA256[name]
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+def test_fast_rank_parse_equals_reading_every_rank(name: encodings.EncodingName) -> None:
+    # get_encoding takes each line's number as its rank (checking only the
+    # first and last lines); the packaged files must hold it on every line.
+    data = encodings._read_rank_file(name)
+    fields = data.split()
+    full = {
+        base64.b64decode(token): int(rank)
+        for token, rank in zip(fields[0::2], fields[1::2], strict=True)
+    }
+    assert encodings._parse_ranks(data, ranks_are_line_numbers=True) == full
+    assert encodings._parse_ranks(data) == full
+
+
+def test_rank_parse_reads_ranks_that_are_not_line_numbers() -> None:
+    data = b"YQ== 0\nYg== 5\nYw== 2\n"
+    assert encodings._parse_ranks(data) == {b"a": 0, b"b": 5, b"c": 2}
+    with pytest.raises(EncodingDataError):
+        encodings._parse_ranks(b"YQ== 1\nYg== 2\n", ranks_are_line_numbers=True)
+
+
+def test_uncompressed_o200k_file_is_preferred(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = encodings._read_rank_file("o200k_base")
+    plain = tmp_path / "o200k_base.tiktoken"
+    plain.write_bytes(real)
+    asked: list[str] = []
+
+    def package_file(package: str, relative: str) -> Path:
+        asked.append(package)
+        if package == "tiktoken_ext":
+            return plain
+        raise AssertionError("the gzip file must not be read when a plain one exists")
+
+    monkeypatch.setattr(encodings, "_package_file", package_file)
+    assert encodings._read_rank_file("o200k_base") == real
+    assert asked == ["tiktoken_ext"]

