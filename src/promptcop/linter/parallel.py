@@ -20,13 +20,13 @@ exactly what ``--jobs 1`` prints.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+# multiprocessing and concurrent.futures (~15 ms of imports) load only when a
+# pool is started: a pre-commit run on a few files never starts one.
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -76,6 +76,8 @@ def _run_one(item: Any) -> Any:
 
 
 def _mp_context() -> Any:
+    import multiprocessing
+
     # fork shares the parent's already-imported libcst and engine with every
     # worker for free; it is safe here because the runner starts no threads.
     if sys.platform.startswith("linux"):
@@ -110,6 +112,9 @@ def map_in_workers(
         chunksize = 1
     else:
         chunksize = max(1, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER)))
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         with ProcessPoolExecutor(
             max_workers=workers,
