@@ -18,6 +18,7 @@ from typing import Literal
 import libcst as cst
 
 from promptcop.linter.model import Finding, Location
+from promptcop.linter.parse import walk_module
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 LoopKind = Literal["for", "while", "comprehension", "map"]
@@ -136,49 +137,22 @@ class Loop:
     kind: LoopKind
 
 
-class _Collector(cst.CSTVisitor):
-    """One pass over the module: parent links, functions by name, classes."""
-
-    def __init__(self) -> None:
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.functions: dict[str, list[cst.FunctionDef]] = {}
-        self.calls: list[cst.Call] = []
-        # Preorder of every node and each node's [start, end) in it: the nodes under a
-        # node are one slice, so predicates over a loop never re-walk the tree.
-        self.order: list[cst.CSTNode] = []
-        self.span: dict[cst.CSTNode, tuple[int, int]] = {}
-        self._stack: list[cst.CSTNode] = []
-        self._starts: list[int] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self.parents[node] = self._stack[-1]
-        self._stack.append(node)
-        self._starts.append(len(self.order))
-        self.order.append(node)
-        if isinstance(node, cst.FunctionDef):
-            self.functions.setdefault(node.name.value, []).append(node)
-        elif isinstance(node, cst.Call):
-            self.calls.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._stack.pop()
-        self.span[original_node] = (self._starts.pop(), len(self.order))
-
-
 class ModuleIndex:
     """Parent links and call graph of one module, built in one pass."""
 
     def __init__(self, module: cst.Module) -> None:
-        collector = _Collector()
-        module.visit(collector)
+        walk = walk_module(module)
         self.module = module
-        self._parents = collector.parents
-        self.functions = collector.functions
-        self.calls = collector.calls
-        self._order = collector.order
-        self._span = collector.span
+        self._parents = walk.parents
+        self.functions: dict[str, list[cst.FunctionDef]] = {}
+        self.calls: list[cst.Call] = []
+        for node in walk.order:
+            if isinstance(node, cst.Call):
+                self.calls.append(node)
+            elif isinstance(node, cst.FunctionDef):
+                self.functions.setdefault(node.name.value, []).append(node)
+        self._order = walk.order
+        self._span = walk.spans
         self._nodes_under: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
         self._refs: dict[str, list[cst.BaseExpression]] | None = None
         self._calls_under: dict[int, tuple[cst.CSTNode, list[cst.Call]]] = {}

@@ -41,7 +41,7 @@ class ParsedModule:
     @property
     def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
         """Child -> parent for every syntactic node (whitespace and punctuation
-        left out), in source pre-order; built once by :func:`walk_parents`."""
+        left out); built once by :func:`walk_parents`."""
         if self._parents is None:
             self._parents = walk_parents(self.module)
         return self._parents
@@ -124,7 +124,8 @@ def _fields(kind: type) -> tuple[str, ...]:
 
 
 def walk_parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
-    """Parent of every syntactic node, keys in source pre-order.
+    """Parent of every syntactic node (keys grouped by parent, not in source order:
+    use :func:`walk_module` for the pre-order).
 
     Reads the dataclass fields directly instead of ``CSTNode.children`` (which
     runs libcst's visitor machinery per node) and skips whitespace-only fields.
@@ -144,6 +145,44 @@ def walk_parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
             parents[child] = node
         stack.extend(reversed(children))
     return parents
+
+
+@dataclasses.dataclass(frozen=True)
+class Walk:
+    """Every syntactic node of a module in source pre-order, each node's parent, and
+    each node's ``[start, end)`` slice of the order (the nodes under it)."""
+
+    order: list[cst.CSTNode]
+    parents: dict[cst.CSTNode, cst.CSTNode]
+    spans: dict[cst.CSTNode, tuple[int, int]]
+
+
+def walk_module(module: cst.Module) -> Walk:
+    """One pass over the tree in pre-order, as cheap as :func:`walk_parents` (dataclass
+    fields, no visitor machinery, whitespace and punctuation skipped)."""
+    order: list[cst.CSTNode] = []
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    spans: dict[cst.CSTNode, tuple[int, int]] = {}
+    stack: list[tuple[cst.CSTNode, bool]] = [(module, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            spans[node] = (spans[node][0], len(order))
+            continue
+        spans[node] = (len(order), -1)
+        order.append(node)
+        stack.append((node, True))
+        children: list[cst.CSTNode] = []
+        for name in _fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                children.append(value)
+            elif isinstance(value, (tuple, list)):
+                children.extend(v for v in value if isinstance(v, cst.CSTNode))
+        for child in reversed(children):
+            parents[child] = node
+            stack.append((child, False))
+    return Walk(order, parents, spans)
 
 
 def _syntax_message(source: str, exc: cst.ParserSyntaxError) -> str:

@@ -292,7 +292,7 @@ async def describe(items: list[dict]) -> None:
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    if _uses_batches(ctx):
+    if not ctx.requests or _uses_batches(ctx):
         return
     index = index_of(ctx.module)
     reported: set[int] = set()
