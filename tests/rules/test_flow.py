@@ -7,6 +7,7 @@ import pytest
 
 from promptcop.linter.flow import (
     ModuleIndex,
+    answer_feeds_next_call,
     call_name,
     growth_of,
     has_exit,
@@ -148,3 +149,43 @@ def test_has_exit(source: str, exits: bool) -> None:
     loop = index.module.body[0]
     assert isinstance(loop, cst.For)
     assert has_exit(index, loop) is exits
+
+
+@pytest.mark.parametrize(
+    ("body", "chained"),
+    [
+        # the answer feeds the next call through a name: a refine chain
+        ("    r = send(state)\n    state = r.text\n", True),
+        ("    r = send(acc['text'])\n    acc['text'] = r.text\n", True),
+        # stored into this iteration's item: the next call gets another item
+        ("    r = send(row['body'])\n    row['tag'] = r.text\n", False),
+        ("    r = send(row.body)\n    row.tag = r.text\n", False),
+        ("    item = row\n    r = send(item['body'])\n    item['tag'] = r.text\n", False),
+    ],
+)
+def test_answer_feeds_next_call(body: str, chained: bool) -> None:
+    index = _index("acc = {}\nstate = ''\nfor row in rows:\n" + body)
+    call = _call(index, "send")
+    (loop,) = index.loops_around(call)
+    assert answer_feeds_next_call(index, loop, call, [call.args[0].value]) is chained
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "for line in iter(input, 'quit'):\n    send(line)\n",
+        "for answer in map(input, questions):\n    send(answer)\n",
+        "import sys\nfor line in sys.stdin:\n    send(line)\n",
+        "for _ in range(3):\n    send(click.prompt('?'))\n",
+    ],
+)
+def test_interactive_loops_reading_a_person(loop: str) -> None:
+    index = _index(loop)
+    (found,) = index.loops_around(_call(index, "send"))
+    assert index.is_interactive_loop(found)
+
+
+def test_a_keyword_named_input_is_not_a_person() -> None:
+    index = _index("for d in docs:\n    send(model='m', input=d)\n")
+    (found,) = index.loops_around(_call(index, "send"))
+    assert not index.is_interactive_loop(found)

@@ -679,7 +679,7 @@ def _derived_from_answer(index: ModuleIndex, loop: Loop, call: cst.Call) -> set[
         if not isinstance(a.value, cst.Call) or a.value is not call
     ]
     derived: set[str] = set()
-    fresh = _item_names(loop)
+    fresh = _item_names(loop, assigns)
     owner = index.parent(call)
     while isinstance(owner, cst.Await):
         owner = index.parent(owner)
@@ -721,8 +721,9 @@ def _root_name(expr: cst.BaseExpression) -> str | None:
     return expr.value if isinstance(expr, cst.Name) else None
 
 
-def _item_names(loop: Loop) -> frozenset[str]:
-    """Names the loop binds afresh to each item (``for row in rows``, ``for i, row in ...``)."""
+def _item_names(loop: Loop, assigns: Sequence[cst.Assign]) -> frozenset[str]:
+    """Names bound afresh to each item: the loop's target (``for row in rows``,
+    ``for i, row in ...``) and names the body binds from it (``row = rows[i]``)."""
     node = loop.node
     if isinstance(node, cst.For):
         target: cst.BaseExpression = node.target
@@ -730,7 +731,12 @@ def _item_names(loop: Loop) -> frozenset[str]:
         target = node.for_in.target
     else:
         return frozenset()
-    return frozenset(names_in(target))
+    fresh = set(names_in(target))
+    for a in assigns:
+        names = [t.target for t in a.targets]
+        if all(isinstance(n, cst.Name) for n in names) and _reads(a.value) & fresh:
+            fresh |= {n.value for n in names if isinstance(n, cst.Name)}
+    return frozenset(fresh)
 
 
 def _reads(node: cst.CSTNode) -> set[str]:
