@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import json
 import os
 import shutil
@@ -221,6 +222,25 @@ def stages(paths: Sequence[str]) -> None:
                 counts[label] = counts.get(label, 0) + 1
 
         object.__setattr__(rule, "check", check)
+    # Tokenizer construction, paid inside the rules that count (PC106, PC201, ...)
+    # on first use per process: the encodings are lru-cached, so only builds show.
+    from promptcop.tokens import claude, counter, encodings
+
+    build = encodings.get_encoding.__wrapped__
+
+    @functools.lru_cache(maxsize=2)
+    def get_encoding(name: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return build(name)
+        finally:
+            label = f"    tokenizer build: {name}"
+            totals[label] = totals.get(label, 0.0) + time.perf_counter() - start
+            counts[label] = counts.get(label, 0) + 1
+
+    encodings.get_encoding = get_encoding  # type: ignore[assignment]
+    counter.get_encoding = get_encoding  # type: ignore[assignment]
+    timed(claude, "ctok_counter", "    tokenizer build: ctok (Claude)")
     timed(runner, "filter_findings", "filter (suppressions)")
     timed(runner, "suppression_hygiene", "suppression hygiene")
 
