@@ -241,6 +241,24 @@ class Helper:
         return await go()
 """,
     ),
+    # One argument per line, the parenthesis closing the last one.
+    Invalid(
+        """
+from openai import OpenAI
+client = OpenAI()
+def brief(text):
+    return client.responses.create(model="gpt-5-mini",  # expect: PC301
+                                   input=text)
+""",
+        fixed="""
+from openai import OpenAI
+client = OpenAI()
+def brief(text):
+    return client.responses.create(model="gpt-5-mini",  # expect: PC301
+                                   input=text,
+                                   max_output_tokens=1024)
+""",
+    ),
     # A single multi-line argument with a trailing comma.
     Invalid(
         """
@@ -342,6 +360,10 @@ def _fix(ctx: RuleContext, request: Request) -> Fix | None:
     own_lines = not head.strip() and (not rest.strip() or rest.strip().startswith("#"))
     path = ctx.parsed.path
     at_end = Location(path, end.end_line, end.end_column, end.end_line, end.end_column)
+    if not head.strip() and not has_comma and rest.lstrip(" \t").startswith(")"):
+        # ``    messages=q)``: arguments one per line, the parenthesis closing the last.
+        ending = line[len(line.rstrip("\r\n")) :] or "\n"
+        return _edits(keyword, (Edit(at_end, f",{ending}{head}{keyword}"),))
     if not own_lines or end.end_line >= len(lines):
         return _edits(keyword, (Edit(at_end, f", {keyword}"),))
     # A line of its own before the next line (the closing parenthesis or a comment).
