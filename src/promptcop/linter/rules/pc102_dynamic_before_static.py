@@ -218,6 +218,9 @@ def _inside_text(part: Part) -> Dyn | None:
     return None
 
 
+_WITHIN_PART = "static text follows it in the same part"
+
+
 def _find(request: Request) -> tuple[Dyn, Part, str] | None:
     prefix = request.prefix_parts()
     for i, part in enumerate(prefix):
@@ -236,12 +239,12 @@ def _find(request: Request) -> tuple[Dyn, Part, str] | None:
             return dyn, part, f"static `{static_after[0].label}` comes after it"
         inner = _inside_text(part)
         if inner is not None:
-            return inner, part, "static text follows it in the same part"
+            return inner, part, _WITHIN_PART
     return None
 
 
 def _primary(
-    ctx: RuleContext, request: Request, dyn: Dyn, part: Part
+    ctx: RuleContext, request: Request, dyn: Dyn, part: Part, *, within: bool
 ) -> tuple[cst.CSTNode, ParsedModule, tuple[Related, ...]]:
     """The expression that puts the per-request value first (RULES.md: the offending
     expression): the value itself when it is written inside the part; else the
@@ -253,7 +256,9 @@ def _primary(
     if origin is not None:
         made = origin.module.location(origin.node)
         related = (Related(made, f"`{dyn.what}` comes from here"),)
-    composed = part.value.origin if isinstance(part.value, Text) else None
+    # Only when the per-request text leads its own part: when a whole part comes
+    # too early, the placement of that part at the call is what to change.
+    composed = part.value.origin if within and isinstance(part.value, Text) else None
     if composed is not None and composed.node is not part.node:
         module = composed.module
         if module is not ctx.parsed or not _within(ctx, composed.node, here):
@@ -281,7 +286,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if hit is None:
             continue
         dyn, part, why = hit
-        node, module, related = _primary(ctx, request, dyn, part)
+        node, module, related = _primary(ctx, request, dyn, part, within=why == _WITHIN_PART)
         sender = ctx.sender(request.method, request.site, module)
         yield ctx.finding(
             code=CODE,
