@@ -289,7 +289,9 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
                     [],
                     {},
                     fixable,
-                    request.model_name if request else None,
+                    # Counted for the sending model only in the call's own file: a
+                    # literal of another module reads the same from every importer.
+                    request.model_name if request and module is ctx.parsed else None,
                     f"assigned to `{name}`" if name else where(module),
                     module,
                     request,
