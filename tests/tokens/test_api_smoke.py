@@ -56,6 +56,15 @@ def test_text_and_tools_helpers() -> None:
     assert count_tools_for_model(tools, "gpt-4o") > 0
 
 
+def test_text_and_tools_helpers_can_skip_ctok() -> None:
+    text = "Answer in one short paragraph. NEVER mention pricing."
+    model = "claude-sonnet-4-6"
+    fast = counter_for(model, use_ctok=False)
+    assert count_text_for_model(text, model, use_ctok=False) == fast.text(text)
+    tools = [{"name": "lookup", "description": "Look an order up.", "input_schema": {}}]
+    assert count_tools_for_model(tools, model, use_ctok=False) == fast.tools(tools)
+
+
 def test_counter_is_cached_per_model() -> None:
     assert counter_for("gpt-4o") is counter_for("gpt-4o")
     assert counter_for("gpt-4o") is not counter_for("gpt-4o-mini")

@@ -123,14 +123,23 @@ async def acount_tokens(
     )
 
 
-def count_text_for_model(text: str, model: str) -> int:
-    """Tokens of static text for ``model`` (what the linter uses for prompt text)."""
-    return counter_for(model).text(text)
+def count_text_for_model(text: str, model: str, *, use_ctok: bool | None = None) -> int:
+    """Tokens of static text for ``model`` (what the linter uses for prompt text).
+
+    ``use_ctok=False`` counts Claude text with the calibrated cl100k model
+    (within ~5% of ctok, see ``claude.py``): building ctok's tables costs ~0.3 s
+    per process and its first counts are slow, which a short-lived process that
+    only needs an estimate (a pre-commit hook) should not pay.
+    """
+    return counter_for(model, use_ctok=use_ctok).text(text)
 
 
-def count_tools_for_model(tools: Sequence[Mapping[str, Any]] | None, model: str) -> int:
-    """Tokens of tool definitions for ``model``, including the tool-use framing."""
-    return counter_for(model).tools(tools)
+def count_tools_for_model(
+    tools: Sequence[Mapping[str, Any]] | None, model: str, *, use_ctok: bool | None = None
+) -> int:
+    """Tokens of tool definitions for ``model``, including the tool-use framing
+    (``use_ctok`` as for :func:`count_text_for_model`)."""
+    return counter_for(model, use_ctok=use_ctok).tools(tools)
 
 
 Provider = Literal["anthropic", "openai"]
