@@ -10,7 +10,7 @@ import libcst as cst
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Edit, Finding, Fix, Severity
 from promptcop.linter.parse import ParsedModule
-from promptcop.linter.request import Lit, Part, Request, Text, atoms
+from promptcop.linter.request import Lit, Map, Part, Request, Seq, Text, Value, atoms
 from promptcop.linter.rules import Invalid
 from promptcop.whitespace import analyze_whitespace
 
@@ -119,6 +119,39 @@ QUERY = '''
 ]
 
 INVALID = [
+    # A tool description opening on a new line: that newline goes too (it starts the
+    # description, so it separates nothing).
+    Invalid(
+        '''
+import anthropic
+client = anthropic.Anthropic()
+def file_ticket(q):
+    tools = [{
+        "name": "create_ticket",
+        "description": """
+            Open a ticket in the tracker.
+            Only after the user confirms the summary.
+        """,  # expect: PC201
+        "input_schema": {"type": "object"},
+    }]
+    return client.messages.create(model="claude-haiku-4-5", max_tokens=200, tools=tools,
+                                  messages=[{"role": "user", "content": q}])
+''',
+        fixed='''
+import anthropic
+client = anthropic.Anthropic()
+def file_ticket(q):
+    tools = [{
+        "name": "create_ticket",
+        "description": """Open a ticket in the tracker.
+Only after the user confirms the summary.
+""",  # expect: PC201
+        "input_schema": {"type": "object"},
+    }]
+    return client.messages.create(model="claude-haiku-4-5", max_tokens=200, tools=tools,
+                                  messages=[{"role": "user", "content": q}])
+''',
+    ),
     # After other text, the newline after the quotes separates two paragraphs: kept.
     Invalid(
         '''
@@ -321,14 +354,28 @@ def _collect(ctx: RuleContext) -> list[_Literal]:
                     sender = ctx.sender(request.method, request.site, module)
                     return f"sent as `{part.label}` of {sender}"
 
-                for i, atom in enumerate(atoms(part.value)):
-                    if isinstance(atom, Lit):
-                        add(Text((atom,)), request, where, leads=i == 0)
+                for text in _texts(part.value):
+                    for i, atom in enumerate(atoms(text)):
+                        if isinstance(atom, Lit):
+                            add(Text((atom,)), request, where, leads=i == 0)
     for literal in ctx.prompt_literals:
         value = ctx.resolve(literal.node)
         if isinstance(value, Text):
             add(value, None, _assigned_to(literal.name))
     return list(found.values())
+
+
+def _texts(value: Value) -> Iterator[Value]:
+    """Each string of a part on its own (a block's text, a tool's description), so a
+    literal is known to open the string it is sent as, not just the whole part."""
+    if isinstance(value, Seq):
+        for item in (*value.items, *(() if value.more is None else (value.more,))):
+            yield from _texts(item)
+    elif isinstance(value, Map):
+        for _, v in value.entries:
+            yield from _texts(v)
+    else:
+        yield value
 
 
 def _assigned_to(name: str) -> Callable[[ParsedModule], str]:
