@@ -18,7 +18,7 @@ from typing import Literal
 import libcst as cst
 
 from promptcop.linter.model import Finding, Location
-from promptcop.linter.parse import walk_module
+from promptcop.linter.parse import walk_of
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 LoopKind = Literal["for", "while", "comprehension", "map"]
@@ -141,7 +141,7 @@ class ModuleIndex:
     """Parent links and call graph of one module, built in one pass."""
 
     def __init__(self, module: cst.Module) -> None:
-        walk = walk_module(module)
+        walk = walk_of(module)
         self.module = module
         self._parents = walk.parents
         self.functions: dict[str, list[cst.FunctionDef]] = {}

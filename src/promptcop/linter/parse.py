@@ -41,9 +41,10 @@ class ParsedModule:
     @property
     def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
         """Child -> parent for every syntactic node (whitespace and punctuation
-        left out); built once by :func:`walk_parents`."""
+        left out); built once by :func:`walk_module`."""
         if self._parents is None:
-            self._parents = walk_parents(self.module)
+            # The same walk the flow index is built on (walk_of caches it per tree).
+            self._parents = walk_of(self.module).parents
         return self._parents
 
     def code_for_node(self, node: cst.CSTNode) -> str:
@@ -183,6 +184,22 @@ def walk_module(module: cst.Module) -> Walk:
             parents[child] = node
             stack.append((child, False))
     return Walk(order, parents, spans)
+
+
+_WALKS: dict[int, tuple[cst.Module, Walk]] = {}
+
+
+def walk_of(module: cst.Module) -> Walk:
+    """:func:`walk_module` of ``module``, computed once for the parent map of its
+    :class:`ParsedModule` and the flow index alike (a few recent trees are kept)."""
+    hit = _WALKS.get(id(module))
+    if hit is not None and hit[0] is module:
+        return hit[1]
+    if len(_WALKS) > 8:
+        _WALKS.clear()
+    walk = walk_module(module)
+    _WALKS[id(module)] = (module, walk)
+    return walk
 
 
 def _syntax_message(source: str, exc: cst.ParserSyntaxError) -> str:
