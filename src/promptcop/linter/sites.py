@@ -91,6 +91,8 @@ def _no_limit(value: Value) -> bool:
         parts = value.qualname.removesuffix("()").split(".")
         return parts[0] in ("anthropic", "openai") and parts[-1] in _NOT_GIVEN
     return False
+
+
 # The keywords that bound the output, per API (API_FACTS.md 2.1, 3.10, 3.11).
 OUTPUT_LIMIT_KEYS: dict[str, tuple[str, ...]] = {
     "anthropic.messages": ("max_tokens",),

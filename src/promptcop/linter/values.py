@@ -1019,9 +1019,44 @@ class Resolver:
             self._others[info.path] = other
         return other
 
+    def module_env(self) -> Env:
+        """The environment of this module's top level, as seen at import time."""
+        scope = self.module_scope()
+        return Env(scope, scope.end, (), {}, False, at_import=True)
+
+    def _instance_class(self, qual: str) -> tuple[Resolver, cst.ClassDef] | None:
+        """The class behind an instance ``pkg.mod.Cls()``, in this module or a scanned one.
+
+        Settings objects (``settings = Settings()`` in ``config.py``) are how
+        real code carries model names and prompts, so their class-level
+        defaults are followed like module constants.
+        """
+        if not qual.endswith("()"):
+            return None
+        cls_qual = qual[:-2]
+        prefix = f"{self.info.name}." if self.info.name else ""
+        if cls_qual.startswith(prefix) and "." not in cls_qual[len(prefix) :]:
+            cls = self._module_class(cls_qual[len(prefix) :])
+            if cls is not None:
+                return self, cls
+        if self.project is not None and not _is_stdlib_like(cls_qual):
+            found = self.project.find(cls_qual, self.info.path)
+            if found is not None:
+                other_info, name = found
+                if name and "." not in name and other_info.path != self.info.path:
+                    other = self._other(other_info)
+                    cls = other._module_class(name)
+                    if cls is not None:
+                        self.dependencies.add(other_info.path)
+                        return other, cls
+        return None
+
     def module_attr(self, attr: str, use: cst.CSTNode) -> Value:
         """The value of a top-level name of this module, as seen from another module."""
         head, _, rest = attr.partition(".")
+        if not head.isidentifier():
+            # ``Settings().model``: an attribute of an instance, not a module name.
+            return Unk(f"attribute of {head}", self.origin(use))
         key = head
         if key in self._module_cache:
             value = self._module_cache[key]
@@ -1066,6 +1101,15 @@ class Resolver:
             return SdkRef(base.provider, (*base.path, attr), base.origin)
         if isinstance(base, Ref):
             if base.qualname in ("os.environ",) or base.qualname.endswith(".environ"):
+                return Ref(f"{base.qualname}.{attr}", self.origin(node))
+            owner = self._instance_class(base.qualname)
+            if owner is not None and owner[0].defines(owner[1], attr):
+                resolver, cls = owner
+                at = node if resolver is self else cls
+                return resolver.self_attr(cls, attr, at, resolver.module_env())
+            if base.qualname.endswith("()"):
+                # An attribute the class does not define: still a known,
+                # non-SDK object, so ``Store().messages.create`` is no request.
                 return Ref(f"{base.qualname}.{attr}", self.origin(node))
             return self._qualified(f"{base.qualname}.{attr}", node)
         if isinstance(base, Dyn):
@@ -1125,6 +1169,18 @@ class Resolver:
                     return self.self_attr(base_cls, attr, node, env)
             return self.unk(node, f"attribute {attr}")
         return self.merge(values, node)
+
+    def defines(self, cls: cst.ClassDef, attr: str) -> bool:
+        """Whether ``cls`` (or a base class of this module) assigns or defines ``attr``."""
+        seen: set[int] = set()
+        current: cst.ClassDef | None = cls
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            info = self.info.class_info(current)
+            if attr in info.methods or attr in info.attributes or attr in info.self_writes:
+                return True
+            current = next((c for c in map(self._module_class, info.bases) if c is not None), None)
+        return False
 
     def _module_class(self, name: str) -> cst.ClassDef | None:
         for b in self.module_scope().bindings.get(name, ()):
@@ -1323,6 +1379,11 @@ class Resolver:
                 return self._env_read(node, env)
             if qual == "pathlib.Path()" and method in _LISTING_METHODS:
                 return self._listing(node, method)
+            owner = self._instance_class(qual)
+            if owner is not None and owner[0] is self:
+                fn = self.info.class_info(owner[1]).methods.get(method)
+                if fn is not None:
+                    return self.call_function(fn, list(args), {}, node, env, bound_self=True)
             return self.qualified_call(Ref(f"{qual}.{method}", recv.origin), node, env)
         if isinstance(recv, Dyn):
             return self._dyn_method(recv, method, node, env)
@@ -1942,9 +2003,7 @@ class Resolver:
             return self.set_operation(type(op).__name__, left, right, node)
         return self._either_dyn(left, right, node)
 
-    def set_operation(
-        self, op: str, left: Value, right: Value, node: cst.BaseExpression
-    ) -> Value:
+    def set_operation(self, op: str, left: Value, right: Value, node: cst.BaseExpression) -> Value:
         """``a & b``, ``a | b``, ``a - b``, ``a ^ b`` (or ``.union`` and friends) where one
         side is a set: the result is a set too, so it keeps no order. Its elements are
         known when both sides are fully static strings; otherwise they are represented

@@ -1,0 +1,106 @@
+"""Values read through objects: settings instances, dataclass defaults, builder methods.
+
+Real services keep model names and prompt builders on objects
+(``settings = Settings()`` in ``config.py``). Reading an attribute of such an
+object once crashed the whole file; these tests pin that it resolves instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from promptcop.cli import main
+
+CONFIG = """
+from dataclasses import dataclass
+
+
+@dataclass
+class Cfg:
+    model: str = "claude-opus-4-6"
+
+
+class Settings:
+    model = "claude-opus-4-6"
+
+
+cfg = Cfg()
+settings = Settings()
+"""
+
+APP = """
+from datetime import datetime
+
+import anthropic
+
+from . import config
+from .config import settings
+
+client = anthropic.Anthropic()
+
+
+class Builder:
+    def build(self):
+        return f"You are helpful. Now: {datetime.now()}"
+
+
+builder = Builder()
+
+
+def through_module(q):
+    return client.messages.create(
+        model=config.cfg.model, max_tokens=10, messages=[{"role": "user", "content": q}]
+    )
+
+
+def through_import(q):
+    return client.messages.create(
+        model=settings.model,
+        max_tokens=10,
+        system=builder.build(),
+        messages=[{"role": "user", "content": q}],
+    )
+"""
+
+
+def _check(root: Path) -> dict[str, object]:
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--format", "json", str(root)])
+    assert result.exit_code in (0, 1), result.output
+    report: dict[str, object] = json.loads(result.output)
+    return report
+
+
+def test_attributes_of_imported_instances_resolve(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "config.py").write_text(CONFIG)
+    (pkg / "app.py").write_text(APP)
+    report = _check(pkg)
+    assert report["errors"] == []
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    got = sorted((f["code"], f["line"]) for f in findings)
+    # Both calls use an Opus model read from an instance with max_tokens=10.
+    assert got.count(("PC304", 21)) == 1
+    assert got.count(("PC304", 27)) == 1
+    # The method of a module-level instance returns the clock.
+    assert ("PC101", 14) in got
+
+
+def test_unknown_attribute_of_an_instance_is_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(
+        "import anthropic\n"
+        "class S:\n    pass\n"
+        "s = S()\n"
+        "client = anthropic.Anthropic()\n"
+        "def f(q):\n"
+        "    return client.messages.create(model=s.model, max_tokens=5, system=s.prompt,\n"
+        "        messages=[{'role': 'user', 'content': q}])\n"
+    )
+    report = _check(tmp_path)
+    assert report["errors"] == []
+    assert report["findings"] == []
