@@ -13,6 +13,7 @@ from promptcop.linter.model import Finding
 from . import Report, printable
 
 _SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+_MAX_SITES = 3
 
 
 def render(report: Report, color: bool = False) -> str:
@@ -34,7 +35,24 @@ def _finding_line(finding: Finding, color: bool) -> str:
         code = click.style(code, fg=_SEVERITY_COLOURS.get(finding.severity, "red"), bold=True)
     # One finding, one line: log scanners and editors read this format line by line.
     message = " ".join(finding.message.splitlines())
-    return f"{where} {code} {message}"
+    return f"{where} {code} {message}{_sent_from(finding)}"
+
+
+def _sent_from(finding: Finding) -> str:
+    """`` (sent from app.py:40, cli.py:12)`` when the value lives in another file.
+
+    A finding in an imported ``prompts.py`` names no call in its message (the
+    calls sit in other files and one finding may stand for several), so the
+    text line says where it is sent; JSON and SARIF carry them as ``related``.
+    """
+    sites = sorted(
+        {(r.location.path, r.location.line) for r in finding.related if "sent here" in r.message}
+    )
+    if not sites or all(path == finding.location.path for path, _ in sites):
+        return ""
+    shown = ", ".join(f"{path}:{line}" for path, line in sites[:_MAX_SITES])
+    more = f" and {len(sites) - _MAX_SITES} more" if len(sites) > _MAX_SITES else ""
+    return f" (sent from {shown}{more})"
 
 
 def summary(report: Report) -> str:
