@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from promptcop.cli import main
@@ -104,3 +105,61 @@ def test_unknown_attribute_of_an_instance_is_not_an_error(tmp_path: Path) -> Non
     report = _check(tmp_path)
     assert report["errors"] == []
     assert report["findings"] == []
+
+
+TEMPLATES = """
+import time
+
+
+class Header:
+    def __init__(self, product):
+        self.product = product
+
+    def text(self):
+        return f"You answer questions about {self.product}. Epoch: {time.time()}"
+
+    def plain(self):
+        return "You answer questions politely."
+
+
+HEADER = Header("widgets")
+"""
+
+SENDER = """
+import anthropic
+
+from .templates import HEADER, Header
+
+client = anthropic.Anthropic()
+
+
+def answer(q):
+    return client.messages.create(
+        model="claude-sonnet-4-5", max_tokens=50, system=SYSTEM,
+        messages=[{"role": "user", "content": q}],
+    )
+"""
+
+
+@pytest.mark.parametrize(
+    ("system", "expected"),
+    [
+        ('Header("gears").text()', [("PC101", "templates.py", 10)]),
+        ("HEADER.text()", [("PC101", "templates.py", 10)]),
+        ('Header("x").plain()', []),
+    ],
+)
+def test_methods_of_instances_of_classes_from_another_module_are_followed(
+    tmp_path: Path, system: str, expected: list[tuple[str, str, int]]
+) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "templates.py").write_text(TEMPLATES)
+    (pkg / "sender.py").write_text(SENDER.replace("SYSTEM", system))
+    report = _check(pkg)
+    assert report["errors"] == []
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    got = [(f["code"], Path(str(f["path"])).name, f["line"]) for f in findings]
+    assert got == expected

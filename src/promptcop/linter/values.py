@@ -1288,14 +1288,12 @@ class Resolver:
                     self.dependencies.add(other_info.path)
                     if qual in self._factories:
                         return SdkRef(None, (), self.origin(node))
-                    bound = {}
-                    scope = other.scope_of(fn)
-                    for i, a in enumerate(args):
-                        if a.keyword is None and a.star == "" and i < len(scope.param_order):
-                            bound[scope.param_order[i]] = self.resolve(a.value, env)
-                        elif a.keyword is not None:
-                            bound[a.keyword.value] = self.resolve(a.value, env)
-                    return other.call_function(fn, [], bound, node, env, foreign=True)
+                    return self._call_foreign(other, fn, node, env, bound_self=False)
+                if "." not in attr and other._module_class(attr) is not None:
+                    # An instance of a class of another scanned module: its
+                    # methods are followed like this module's (``_instance_class``).
+                    self.dependencies.add(other_info.path)
+                    return Ref(f"{qual}()", self.origin(node))
         return self._derived(node, [a.value for a in args], env)
 
     def _module_function(self, name: str) -> cst.FunctionDef | None:
@@ -1367,6 +1365,33 @@ class Resolver:
             return Const(None, self.origin(fn))
         return self.merge(values, node)
 
+    def _call_foreign(
+        self,
+        other: Resolver,
+        fn: cst.FunctionDef,
+        node: cst.Call,
+        env: Env,
+        bound_self: bool,
+    ) -> Value:
+        """Call ``fn`` of another module: arguments resolve here, the body there.
+
+        The argument nodes belong to this module's tree, so they are resolved
+        by this resolver and handed over bound to the parameter names.
+        """
+        scope = other.scope_of(fn)
+        order = scope.param_order[1:] if bound_self and scope.param_order else scope.param_order
+        bound: dict[str, Value] = {}
+        positional = 0
+        for a in node.args:
+            if a.star:
+                break
+            if a.keyword is not None:
+                bound[a.keyword.value] = self.resolve(a.value, env)
+            elif positional < len(order):
+                bound[order[positional]] = self.resolve(a.value, env)
+                positional += 1
+        return other.call_function(fn, [], bound, node, env, bound_self=bound_self, foreign=True)
+
     def method_call(self, recv: Value, method: str, node: cst.Call, env: Env) -> Value:
         args = node.args
         if isinstance(recv, SdkRef):
@@ -1380,10 +1405,13 @@ class Resolver:
             if qual == "pathlib.Path()" and method in _LISTING_METHODS:
                 return self._listing(node, method)
             owner = self._instance_class(qual)
-            if owner is not None and owner[0] is self:
-                fn = self.info.class_info(owner[1]).methods.get(method)
-                if fn is not None:
+            if owner is not None:
+                resolver, cls = owner
+                fn = resolver.info.class_info(cls).methods.get(method)
+                if fn is not None and resolver is self:
                     return self.call_function(fn, list(args), {}, node, env, bound_self=True)
+                if fn is not None:
+                    return self._call_foreign(resolver, fn, node, env, bound_self=True)
             return self.qualified_call(Ref(f"{qual}.{method}", recv.origin), node, env)
         if isinstance(recv, Dyn):
             return self._dyn_method(recv, method, node, env)
