@@ -12,62 +12,12 @@ from datetime import datetime
 
 from promptcop.audit.families import FamilyStats, FamilyTracker
 from promptcop.audit.model import Call, Skipped
-from promptcop.audit.pricing import Cost, Pricer, price
+from promptcop.audit.pricing import Pricer, Totals, price
 from promptcop.audit.readers import read_logs
 from promptcop.audit.savings import Lever, SavingsTracker
 from promptcop.facts import FactsTable
 
 MAX_SKIPPED_KEPT = 1000
-
-
-@dataclass
-class Totals:
-    """Sums of calls: counts, tokens by class, cost by class."""
-
-    requests: int = 0
-    uncached: int = 0
-    write_5m: int = 0
-    write_1h: int = 0
-    read: int = 0
-    output: int = 0
-    cost_uncached: float = 0.0
-    cost_write_5m: float = 0.0
-    cost_write_1h: float = 0.0
-    cost_read: float = 0.0
-    cost_output: float = 0.0
-
-    def add(self, call: Call, cost: Cost) -> None:
-        usage = call.usage
-        self.requests += 1
-        self.uncached += usage.uncached
-        self.write_5m += usage.write_5m
-        self.write_1h += usage.write_1h
-        self.read += usage.read
-        self.output += usage.output
-        self.cost_uncached += cost.uncached
-        self.cost_write_5m += cost.write_5m
-        self.cost_write_1h += cost.write_1h
-        self.cost_read += cost.read
-        self.cost_output += cost.output
-
-    @property
-    def cost_usd(self) -> float:
-        return (
-            self.cost_uncached
-            + self.cost_write_5m
-            + self.cost_write_1h
-            + self.cost_read
-            + self.cost_output
-        )
-
-    @property
-    def input_total(self) -> int:
-        return self.uncached + self.write_5m + self.write_1h + self.read
-
-    @property
-    def cache_hit_ratio(self) -> float:
-        """Share of input tokens served from the cache."""
-        return self.read / self.input_total if self.input_total else 0.0
 
 
 @dataclass(frozen=True)
@@ -147,11 +97,11 @@ def run_audit(
             unpriced[item.model] = unpriced.get(item.model, 0) + 1
             continue
         cost = price(item.usage, facts, item.batch)
-        totals.add(item, cost)
-        _bucket(by_model, item.model).add(item, cost)
-        _bucket(by_tag, item.tag or "(untagged)").add(item, cost)
+        totals.add(item.usage, cost)
+        _bucket(by_model, item.model).add(item.usage, cost)
+        _bucket(by_tag, item.tag or "(untagged)").add(item.usage, cost)
         day = item.time.date().isoformat() if item.time is not None else "(no time)"
-        _bucket(by_day, day).add(item, cost)
+        _bucket(by_day, day).add(item.usage, cost)
         day_models = per_day_model.setdefault(day, {})
         day_models[item.model] = day_models.get(item.model, 0.0) + cost.total
         seen = families.observe(item, cost, facts)

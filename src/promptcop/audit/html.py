@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from html import escape
 
-from promptcop.audit.analyze import AuditResult, Totals
+from promptcop.audit.analyze import AuditResult
 from promptcop.audit.families import RULE_FOR_CHANGE
+from promptcop.audit.pricing import Totals
 
 # Colour-blind-safe palette (Okabe-Ito); models beyond it share the last colour.
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")

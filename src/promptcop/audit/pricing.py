@@ -1,4 +1,4 @@
-"""Price one call's usage by token class from the dated facts table.
+"""Price one call's usage by token class from the dated facts table, and sum priced calls.
 
 Every price comes from :mod:`promptcop.facts` (``models.json`` or the user's
 ``--pricing`` file); nothing here knows a number except the per-million unit.
@@ -57,6 +57,63 @@ def price(usage: Usage, facts: ModelFacts, batch: bool = False) -> Cost:
         read=usage.read * facts.cache_read * in_scale,
         output=usage.output * output * scale,
     )
+
+
+@dataclass
+class Totals:
+    """Sums of priced calls: counts, tokens by class, cost by class.
+
+    The report's per-model/tag/day rows and the savings levers' per-tag groups
+    both use it, so a row and the lever computed from it add up the same way.
+    """
+
+    requests: int = 0
+    uncached: int = 0
+    write_5m: int = 0
+    write_1h: int = 0
+    read: int = 0
+    output: int = 0
+    cost_uncached: float = 0.0
+    cost_write_5m: float = 0.0
+    cost_write_1h: float = 0.0
+    cost_read: float = 0.0
+    cost_output: float = 0.0
+
+    def add(self, usage: Usage, cost: Cost) -> None:
+        self.requests += 1
+        self.uncached += usage.uncached
+        self.write_5m += usage.write_5m
+        self.write_1h += usage.write_1h
+        self.read += usage.read
+        self.output += usage.output
+        self.cost_uncached += cost.uncached
+        self.cost_write_5m += cost.write_5m
+        self.cost_write_1h += cost.write_1h
+        self.cost_read += cost.read
+        self.cost_output += cost.output
+
+    def usage(self) -> Usage:
+        """The summed tokens as one usage, to price them again at another model's rates."""
+        return Usage(self.uncached, self.write_5m, self.write_1h, self.read, self.output)
+
+    @property
+    def cost_usd(self) -> float:
+        return (
+            self.cost_uncached
+            + self.cost_write_5m
+            + self.cost_write_1h
+            + self.cost_read
+            + self.cost_output
+        )
+
+    @property
+    def input_total(self) -> int:
+        return self.uncached + self.write_5m + self.write_1h + self.read
+
+    @property
+    def cache_hit_ratio(self) -> float:
+        """Share of input tokens served from the cache."""
+        return self.read / self.input_total if self.input_total else 0.0
 
 
 class Pricer:

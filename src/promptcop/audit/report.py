@@ -5,8 +5,9 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from promptcop.audit.analyze import AuditResult, Totals
+from promptcop.audit.analyze import AuditResult
 from promptcop.audit.families import RULE_FOR_CHANGE, FamilyStats
+from promptcop.audit.pricing import Totals
 
 
 def _usd(value: float) -> float:

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from promptcop.audit.families import Observation
-from promptcop.audit.model import Call, Usage
-from promptcop.audit.pricing import Cost, Pricer, price
+from promptcop.audit.model import Call
+from promptcop.audit.pricing import Cost, Pricer, Totals, price
 from promptcop.facts import ModelFacts
 from promptcop.whitespace import normalize_whitespace
 
@@ -52,29 +52,6 @@ class Lever:
     assumption: str
 
 
-@dataclass
-class _Group:
-    requests: int = 0
-    uncached: int = 0
-    write_5m: int = 0
-    write_1h: int = 0
-    read: int = 0
-    output: int = 0
-    cost: float = 0.0
-
-    def add(self, usage: Usage, cost: float) -> None:
-        self.requests += 1
-        self.uncached += usage.uncached
-        self.write_5m += usage.write_5m
-        self.write_1h += usage.write_1h
-        self.read += usage.read
-        self.output += usage.output
-        self.cost += cost
-
-    def usage(self) -> Usage:
-        return Usage(self.uncached, self.write_5m, self.write_1h, self.read, self.output)
-
-
 def _may_be_bloated(text: str) -> bool:
     return (
         "   " in text
@@ -98,7 +75,7 @@ class SavingsTracker:
     whitespace_usd: float = 0.0
     whitespace_tokens: float = 0.0
     whitespace_texts: int = 0
-    groups: dict[tuple[str, str, bool], _Group] = field(default_factory=dict)
+    groups: dict[tuple[str, str, bool], Totals] = field(default_factory=dict)
     _tokenized_chars: int = 0
     _measured_tokens: int = 0
     _measured_chars: int = 0
@@ -109,8 +86,8 @@ class SavingsTracker:
         key = (call.tag, call.model, call.batch)
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = _Group()
-        group.add(usage, cost.total)
+            group = self.groups[key] = Totals()
+        group.add(usage, cost)
         self._prefix(call, cost, facts, seen)
         if call.texts and usage.total_input:
             self._whitespace(call, cost)
@@ -210,7 +187,7 @@ class SavingsTracker:
     def _lever_routing(self, total: float) -> Lever:
         usd = 0.0
         moved: list[str] = []
-        per_tag_model: dict[tuple[str, str], list[tuple[bool, _Group]]] = {}
+        per_tag_model: dict[tuple[str, str], list[tuple[bool, Totals]]] = {}
         for (tag, model, batch), group in self.groups.items():
             per_tag_model.setdefault((tag, model), []).append((batch, group))
         for (tag, model), rows in sorted(per_tag_model.items()):
@@ -224,7 +201,7 @@ class SavingsTracker:
             target = cheaper_tier(self.pricer, facts)
             if target is None:
                 continue
-            now = sum(g.cost for _, g in rows)
+            now = sum(g.cost_usd for _, g in rows)
             then = sum(price(g.usage(), target, batch).total for batch, g in rows)
             if then < now:
                 usd += now - then
@@ -248,7 +225,7 @@ class SavingsTracker:
             facts = self.pricer.facts(model)
             if facts is None:
                 continue
-            usd += group.cost * (1 - facts.batch_discount)
+            usd += group.cost_usd * (1 - facts.batch_discount)
             tags.add(tag)
         if self.offline_tags is not None:
             how = "named with --offline-tag"
