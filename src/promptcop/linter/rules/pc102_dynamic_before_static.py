@@ -36,7 +36,10 @@ larger static part of the cacheable prefix:
 
 - inside one prompt string: `system=f"The customer is {name}.\\n" + RULES`;
 - in a block list: a dynamic system or message block before static blocks;
-- before a `cache_control` breakpoint: the marked prefix contains it.
+- before a `cache_control` breakpoint: the marked prefix contains it;
+- in the final user turn, a per-request block (a document, a transcript)
+  ahead of a whole static instruction block (about 50 tokens or more) that
+  could have been sent first and cached.
 
 "Larger" means at least about a dozen tokens (48 characters) of static text
 after the per-request value, and more than before it. Clock, uuid and random
@@ -104,6 +107,16 @@ def greet(name, q):
         {"role": "system", "content": f"Address the user as {name}."},
         {"role": "user", "content": q}])
 """,
+    # The final turn: the retrieved page first, then a one-line question.
+    """
+import anthropic
+client = anthropic.Anthropic()
+def summarise(page):
+    return client.messages.create(model="claude-haiku-4-5", max_tokens=300, messages=[
+        {"role": "user", "content": [
+            {"type": "text", "text": page},
+            {"type": "text", "text": "Summarise the page above in three bullets."}]}])
+""",
     # The whole system prompt is a parameter: nothing static comes after it.
     """
 import anthropic
@@ -152,6 +165,37 @@ def answer(query, retriever):
         {"role": "system", "content": INSTRUCTIONS},
         {"role": "user", "content": query}])
 """,
+    # The transcript goes in a message of its own ahead of the fixed grading guide.
+    """
+from openai import OpenAI
+client = OpenAI()
+GUIDE = (
+    "Grade the support transcript above from 1 to 5 for politeness.\\n"
+    "Deduct one point for each unanswered customer question.\\n"
+    "Deduct two points if the agent promised something outside policy.\\n"
+    "Reply with the grade and a one-sentence justification, nothing else.\\n"
+)
+def grade(transcript):
+    return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=60, messages=[
+        {"role": "user", "content": transcript},  # expect: PC102
+        {"role": "user", "content": GUIDE}])
+""",
+    # One final turn, two blocks: the contract text first, the fixed checklist second.
+    """
+import anthropic
+client = anthropic.Anthropic()
+CHECKLIST = (
+    "Review the contract above against this checklist. Flag any clause on unlimited "
+    "liability, automatic renewal without notice, exclusive jurisdiction outside the EU, "
+    "or payment terms longer than sixty days. Quote each flagged clause verbatim and "
+    "name the checklist item it breaks."
+)
+def review(contract_text):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=900, messages=[
+        {"role": "user", "content": [
+            {"type": "text", "text": contract_text},  # expect: PC102
+            {"type": "text", "text": CHECKLIST}]}])
+""",
     # Responses API: the user's name opens the instructions, the rules follow.
     """
 from openai import AsyncOpenAI
@@ -191,6 +235,10 @@ def reply(tier, region, q):
 # Static text after the first per-request piece must be at least this long to
 # count as "larger static content" (about a dozen tokens).
 _MIN_STATIC_AFTER = 48
+# In the final user turn only a whole instruction block counts (about 50
+# tokens): a one-line question after a document is the layout the long-context
+# guidance recommends, and too small to gain from caching.
+_MIN_STATIC_BLOCK_IN_TURN = 200
 
 
 def _per_request(part: Part) -> Dyn | None:
@@ -221,26 +269,50 @@ def _inside_text(part: Part) -> Dyn | None:
 _WITHIN_PART = "static text follows it in the same part"
 
 
-def _find(request: Request) -> tuple[Dyn, Part, str] | None:
+def _ordered(request: Request) -> tuple[tuple[Part, ...], int]:
+    """The prefix followed by the final user turn's parts, and where that turn starts.
+
+    The final turn is outside the prefix (it changes on every request), but
+    its own block order still matters: static blocks placed after a
+    per-request block there could have been sent first and cached with the
+    rest of the prefix.
+    """
     prefix = request.prefix_parts()
-    for i, part in enumerate(prefix):
+    kept = {id(p) for p in prefix}
+    tail = tuple(p for p in request.parts if p.in_last_message and id(p) not in kept)
+    return prefix + tail, len(prefix)
+
+
+def _find(request: Request) -> tuple[Dyn, Part, str] | None:
+    parts, turn_start = _ordered(request)
+    for i, part in enumerate(parts):
         dyn = _per_request(part)
         if dyn is None:
             continue
-        later = prefix[i + 1 :]
-        marker = next((p for p in later if p.cache_control is not None), None)
-        if marker is not None or (part.cache_control is not None and i + 1 < len(prefix)):
-            label = marker.label if marker is not None else part.label
-            return dyn, part, f"the cache breakpoint on `{label}` comes after it"
-        static_after = [
-            p for p in later if p.section == part.section and is_static(p.value) and not p.repeated
-        ]
-        if static_after and sum(static_length(p.value) for p in static_after) >= _MIN_STATIC_AFTER:
-            return dyn, part, f"static `{static_after[0].label}` comes after it"
-        inner = _inside_text(part)
-        if inner is not None:
-            return inner, part, _WITHIN_PART
+        in_prefix = parts[i + 1 : turn_start]
+        if i < turn_start:
+            marker = next((p for p in in_prefix if p.cache_control is not None), None)
+            if marker is not None or (part.cache_control is not None and in_prefix):
+                label = marker.label if marker is not None else part.label
+                return dyn, part, f"the cache breakpoint on `{label}` comes after it"
+        static_prefix = _static_after(part, in_prefix)
+        # Inside the final turn a per-request value is normal; only a whole
+        # static block after it is misplaced, and a one-line question after a
+        # document (the layout long-context guidance recommends) is not.
+        static_turn = _static_after(part, parts[max(i + 1, turn_start) :])
+        if sum(static_length(p.value) for p in static_prefix) >= _MIN_STATIC_AFTER:
+            return dyn, part, f"static `{static_prefix[0].label}` comes after it"
+        if sum(static_length(p.value) for p in static_turn) >= _MIN_STATIC_BLOCK_IN_TURN:
+            return dyn, part, f"static `{static_turn[0].label}` comes after it"
+        if i < turn_start:
+            inner = _inside_text(part)
+            if inner is not None:
+                return inner, part, _WITHIN_PART
     return None
+
+
+def _static_after(part: Part, later: tuple[Part, ...]) -> list[Part]:
+    return [p for p in later if p.section == part.section and is_static(p.value) and not p.repeated]
 
 
 def _primary(
