@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
@@ -24,6 +23,8 @@ try:
     from fix import engine  # tests/ is on sys.path (pytest's rootdir-based import)
 except ImportError:  # pragma: no cover - tests/ became a package
     from tests.fix import engine  # type: ignore[no-redef]
+if TYPE_CHECKING:
+    from conftest import Git, GitRepo
 
 
 def _finding(path: str, line: int, snippet: str, code: str = "PC101") -> Finding:
@@ -158,29 +159,12 @@ def test_bad_baseline_is_a_one_line_error(
 # --- the CLI in a real throwaway git repository ------------------------------------
 
 
-def _git(repo: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
-
-
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> Path:
     engine.install(monkeypatch)
-    root = tmp_path / "repo"
-    (root / "pkg").mkdir(parents=True)
-    (root / "pkg" / "app.py").write_text("a = stamp()\nb = stamp()\nc = 1\n")
-    (root / "pkg" / "tools.py").write_text("t = stamp()\n")
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", ".")
-    _git(root, "commit", "-q", "-m", "legacy code")
+    root = git_repo(
+        {"pkg/app.py": "a = stamp()\nb = stamp()\nc = 1\n", "pkg/tools.py": "t = stamp()\n"}
+    )
     monkeypatch.chdir(root)
     monkeypatch.delenv("PROMPTCOP_DEBUG", raising=False)
     return root
@@ -194,12 +178,12 @@ def _lines(result: Result) -> list[tuple[str, int]]:
     return [(f["path"], f["line"]) for f in json.loads(result.output)["findings"]]
 
 
-def test_write_then_check_against_baseline(repo: Path) -> None:
+def test_write_then_check_against_baseline(repo: Path, git: Git) -> None:
     written = _check("--write-baseline", "promptcop-baseline.json", "pkg")
     assert written.exit_code == 0
     assert "wrote 3 findings" in written.stderr
-    _git(repo, "add", "promptcop-baseline.json")
-    _git(repo, "commit", "-q", "-m", "adopt promptcop")
+    git(repo, "add", "promptcop-baseline.json")
+    git(repo, "commit", "-q", "-m", "adopt promptcop")
 
     clean = _check("--baseline", "promptcop-baseline.json", "--format", "json", "pkg")
     assert clean.exit_code == 0
@@ -225,16 +209,13 @@ def test_baseline_matches_from_another_directory(
     assert _lines(result) == []
 
 
-def test_baseline_file_is_stable_across_runs(repo: Path) -> None:
+def test_baseline_file_is_stable_across_runs(repo: Path, git: Git) -> None:
     _check("--write-baseline", "b.json", "pkg")
     first = (repo / "b.json").read_bytes()
     _check("--write-baseline", "b.json", "pkg")
     assert (repo / "b.json").read_bytes() == first
     # Nothing to commit: the rewrite is byte-identical.
-    status = subprocess.run(
-        ["git", "status", "--porcelain", "b.json"], cwd=repo, capture_output=True, text=True
-    )
-    assert status.stdout.startswith("??")
+    assert git(repo, "status", "--porcelain", "b.json").startswith("??")
 
 
 def test_stale_entries_are_mentioned(repo: Path) -> None:

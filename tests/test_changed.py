@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
@@ -18,35 +18,19 @@ try:
     from fix import engine  # tests/ is on sys.path (pytest's rootdir-based import)
 except ImportError:  # pragma: no cover - tests/ became a package
     from tests.fix import engine  # type: ignore[no-redef]
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    out = subprocess.run(
-        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
-    )
-    return out.stdout
+if TYPE_CHECKING:
+    from conftest import Git, GitRepo
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    (root / "app.py").write_text("".join(f"line{i} = {i}\n" for i in range(1, 11)))
-    (root / "old_name.py").write_text("a = 1\nb = 2\nc = 3\n")
-    (root / "gone.py").write_text("x = 1\n")
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "base")
-    return root
+def repo(git_repo: GitRepo) -> Path:
+    return git_repo(
+        {
+            "app.py": "".join(f"line{i} = {i}\n" for i in range(1, 11)),
+            "old_name.py": "a = 1\nb = 2\nc = 3\n",
+            "gone.py": "x = 1\n",
+        }
+    )
 
 
 def _finding(path: Path, line: int, end_line: int | None = None) -> Finding:
@@ -69,7 +53,7 @@ def test_modified_lines_and_nothing_else(repo: Path) -> None:
     assert changed.touches(str(app), 2, 4)
 
 
-def test_staged_and_committed_changes_since_ref(repo: Path) -> None:
+def test_staged_and_committed_changes_since_ref(repo: Path, git: Git) -> None:
     (repo / "app.py").write_text((repo / "app.py").read_text().replace("line2 = 2", "line2 = 22"))
     git(repo, "commit", "-qam", "edit line 2")
     (repo / "app.py").write_text((repo / "app.py").read_text().replace("line9 = 9", "line9 = 99"))
@@ -82,7 +66,7 @@ def test_staged_and_committed_changes_since_ref(repo: Path) -> None:
     assert since_head.touches(str(repo / "app.py"), 9, 9)
 
 
-def test_untracked_and_new_files_are_changed_everywhere(repo: Path) -> None:
+def test_untracked_and_new_files_are_changed_everywhere(repo: Path, git: Git) -> None:
     (repo / "new.py").write_text("x = 1\ny = 2\n")
     (repo / "added.py").write_text("z = 1\n")
     git(repo, "add", "added.py")
@@ -94,7 +78,7 @@ def test_untracked_and_new_files_are_changed_everywhere(repo: Path) -> None:
     assert not changed.touches(str(repo / "ignored.py"), 1, 1)
 
 
-def test_renamed_file_counts_only_edited_lines(repo: Path) -> None:
+def test_renamed_file_counts_only_edited_lines(repo: Path, git: Git) -> None:
     git(repo, "mv", "old_name.py", "new_name.py")
     (repo / "new_name.py").write_text("a = 1\nb = 'two'\nc = 3\n")
     changed = changed_lines("HEAD", repo)
@@ -116,7 +100,7 @@ def test_paths_relative_to_cwd_and_subdirectory_start(
     ]
 
 
-def test_non_ascii_path(repo: Path) -> None:
+def test_non_ascii_path(repo: Path, git: Git) -> None:
     name = "caf\u00e9.py"
     (repo / name).write_text("a = 1\n")
     git(repo, "add", name)
@@ -178,7 +162,7 @@ def _cli(*args: str) -> Result:
 
 
 @pytest.fixture
-def cli_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_repo(repo: Path, git: Git, monkeypatch: pytest.MonkeyPatch) -> Path:
     engine.install(monkeypatch)
     monkeypatch.chdir(repo)
     monkeypatch.delenv("PROMPTCOP_DEBUG", raising=False)
@@ -231,7 +215,7 @@ def test_cli_outside_repository_exits_2(tmp_path: Path, monkeypatch: pytest.Monk
     assert "not in one" in result.stderr
 
 
-def test_base_branch_moving_on_does_not_count(repo: Path) -> None:
+def test_base_branch_moving_on_does_not_count(repo: Path, git: Git) -> None:
     """A PR branch is compared with where it left main, not with main's tip."""
     git(repo, "checkout", "-q", "-b", "feature")
     (repo / "app.py").write_text((repo / "app.py").read_text().replace("line3 = 3", "line3 = 33"))
