@@ -125,6 +125,10 @@ class Unk:
 
     reason: str
     origin: Origin | None = None
+    # The texts it is one of, when known (``PROMPTS[task]``, ``A if x else B``):
+    # which one is sent is unknown, but each is a whole prompt of its own that
+    # content rules (duplicate instructions) can still read.
+    choices: tuple[Text, ...] = field(default=(), repr=False)
 
 
 Atom = Lit | Dyn | Unk

@@ -2458,12 +2458,29 @@ class Resolver:
         consts = [v.value for v in values if isinstance(v, Const)]
         if len(consts) == len(values) and all(c == consts[0] for c in consts):
             return first
-        return Unk("assigned differently on different paths", self.origin(node))
+        return Unk("assigned differently on different paths", self.origin(node), _choices(values))
 
 
 # --- module-level helpers ------------------------------------------------------------
 
 _MISSING = object()
+
+
+# A registry of a few dozen prompts is common; past that, keep no choices.
+_MAX_CHOICES = 64
+
+
+def _choices(values: Sequence[Value]) -> tuple[Text, ...]:
+    """The texts an unknown pick among ``values`` may be, when each is text."""
+    out: list[Text] = []
+    for v in values:
+        if isinstance(v, Text):
+            out.append(v)
+        elif isinstance(v, Unk) and v.choices:
+            out.extend(v.choices)
+        else:
+            return ()
+    return tuple(out) if len(out) <= _MAX_CHOICES else ()
 
 
 def _client_provider(qual: str) -> str | None:

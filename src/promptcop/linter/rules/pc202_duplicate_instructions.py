@@ -11,7 +11,7 @@ import libcst as cst
 from promptcop.linter.context import RuleContext
 from promptcop.linter.model import Finding, Location, Related, Severity
 from promptcop.linter.parse import ParsedModule
-from promptcop.linter.request import Lit, Map, Part, Seq, Value, atoms
+from promptcop.linter.request import Lit, Map, Part, Seq, Unk, Value, atoms
 
 CODE = "PC202"
 NAME = "duplicate-instructions"
@@ -23,7 +23,10 @@ DOC = """
 Reads the static text of each prompt (the system prompt or instructions,
 each message, each tool description, and string literals assigned to
 `*PROMPT*`/`*SYSTEM*`/`*INSTRUCTION*` names) and reports a line or sentence
-that already appeared earlier in the same prompt. Lines are compared with
+that already appeared earlier in the same prompt. When the prompt sent is
+picked per request from several known texts (`PROMPTS[task]` over a dict or
+list of literals, `A if strict else B`), each candidate is read as a prompt
+of its own: a sentence shared by two entries is not a copy. Lines are compared with
 case, spacing, list markers and closing punctuation normalised; blank lines,
 short lines (under four words), and everything inside code fences are ignored.
 
@@ -81,6 +84,21 @@ def ask(q: str):
         messages=[{"role": "user", "content": "Always answer in English. " + q}],
     )
 ''',
+    # A registry: the same sentence in two different entries is two prompts, not a copy.
+    """
+from openai import OpenAI
+client = OpenAI()
+TEMPLATES = {
+    "faq": "Answer from the FAQ only. Reply in the language of the question.",
+    "chitchat": "Keep it friendly and short. Reply in the language of the question.",
+}
+
+def reply(kind: str, q: str):
+    return client.chat.completions.create(
+        model="gpt-4.1-mini", max_tokens=200,
+        messages=[{"role": "system", "content": TEMPLATES[kind]}, {"role": "user", "content": q}],
+    )
+""",
     # repetition by construction, not by copy-paste: "..." * n, one constant in two blocks
     """
 import anthropic
@@ -128,6 +146,44 @@ def ask(q: str):
         messages=[{"role": "user", "content": q}],
     )
 ''',
+    # One entry of a registry picked per request: each entry is a prompt of its own.
+    """
+import anthropic
+client = anthropic.Anthropic()
+ROUTES = [
+    "You route invoices to the finance queue.",
+    (
+        "You tag bug reports by component.\\n"
+        "Use the component names from the list below.\\n"
+        "Never invent a new component.\\n"
+        "Use the component names from the list below.\\n"  # expect: PC202
+    ),
+]
+
+def tag(i: int, report: str):
+    return client.messages.create(
+        model="claude-haiku-4-5", max_tokens=50, system=ROUTES[i],
+        messages=[{"role": "user", "content": report}],
+    )
+""",
+    # Either prompt may be sent; the copy inside the strict one is paid whenever it is.
+    """
+import anthropic
+client = anthropic.Anthropic()
+LENIENT = "Summarise the meeting notes in plain words."
+STRICT = (
+    "Summarise the meeting notes as a numbered list of decisions. "
+    "List owners next to each decision. "
+    "Summarise the meeting notes as a numbered list of decisions."  # expect: PC202
+)
+
+def notes(strict: bool, text: str):
+    system = STRICT if strict else LENIENT
+    return client.messages.create(
+        model="claude-haiku-4-5", max_tokens=300, system=system,
+        messages=[{"role": "user", "content": text}],
+    )
+""",
     """
 from openai import OpenAI
 client = OpenAI()
@@ -208,9 +264,28 @@ def _prompts(ctx: RuleContext) -> Iterator[list[Part]]:
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for parts in _prompts(ctx):
         fallback = next((p.node for p in parts if p.node is not None), None)
-        yield from _check_value([p.value for p in parts], ctx, fallback)
+        values = [p.value for p in parts]
+        yield from _check_value(values, ctx, fallback)
+        for choice in _choices(values):
+            yield from _check_value([choice], ctx, fallback)
     for literal in ctx.prompt_literals:
-        yield from _check_value([ctx.resolve(literal.node)], ctx, literal.node)
+        value = ctx.resolve(literal.node)
+        yield from _check_value([value], ctx, literal.node)
+        for choice in _choices([value]):
+            yield from _check_value([choice], ctx, literal.node)
+
+
+def _choices(values: list[Value]) -> Iterator[Value]:
+    """Each prompt an unknown pick may be (``PROMPTS[task]``): a whole prompt on its own,
+    checked alone since only one of them is sent."""
+    seen: set[int] = set()
+    for value in values:
+        for atom in atoms(value):
+            if isinstance(atom, Unk):
+                for choice in atom.choices:
+                    if id(choice) not in seen:
+                        seen.add(id(choice))
+                        yield choice
 
 
 def _check_value(
