@@ -32,6 +32,8 @@ _NOQA = re.compile(
     r"(?:^|(?<=\s))#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
 _CODE = re.compile(r"[A-Z]+[0-9]*")
+# Directive kind -> its pattern, in the order a comment is tried.
+DIRECTIVE_PATTERNS = {"promptcop": _PROMPTCOP, "noqa": _NOQA}
 
 # Cheap test before tokenizing: most files carry no directive at all.
 _MARKERS = ("noqa", "NOQA", "promptcop", "Noqa")
@@ -51,7 +53,7 @@ class Directive:
     def covers(self, code: str) -> bool:
         if self.codes is None:
             return True
-        return any(code == c or (len(c) < 5 and code.startswith(c)) for c in self.codes)
+        return any(selects(c, code) for c in self.codes)
 
     @property
     def unused_codes(self) -> frozenset[str]:
@@ -81,18 +83,19 @@ def parse_directives(source: str) -> list[Directive]:
     return directives
 
 
+def selects(selector: str, code: str) -> bool:
+    """A directive's ``selector`` names ``code``: the full code, or a short prefix like ``PC1``."""
+    return code == selector or (len(selector) < 5 and code.startswith(selector))
+
+
 def _parse_comment(comment: str, line: int, column: int) -> Directive | None:
     # A comment can hold several parts, e.g. a type-checker's ignore, then ours.
-    match = _PROMPTCOP.search(comment)
-    if match is not None:
-        codes = match.group("codes")
-        parsed = _split_codes(codes) if codes is not None else None
-        return Directive(line, column, "promptcop", parsed, comment)
-    match = _NOQA.search(comment)
-    if match is not None:
-        codes = match.group("codes")
-        parsed = _split_codes(codes) if codes is not None else None
-        return Directive(line, column, "noqa", parsed, comment)
+    for kind, pattern in DIRECTIVE_PATTERNS.items():
+        match = pattern.search(comment)
+        if match is not None:
+            codes = match.group("codes")
+            parsed = _split_codes(codes) if codes is not None else None
+            return Directive(line, column, kind, parsed, comment)
     return None
 
 

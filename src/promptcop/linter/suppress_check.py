@@ -24,7 +24,7 @@ from promptcop.linter.model import Applicability, Edit, Finding, Fix, Location
 from promptcop.linter.rules import Invalid, Rule
 
 # One definition of the comment syntax: suppress.py's, which decides what silences.
-from promptcop.linter.suppress import _NOQA, _PROMPTCOP, Directive, Suppressions
+from promptcop.linter.suppress import DIRECTIVE_PATTERNS, Directive, Suppressions, selects
 
 if TYPE_CHECKING:
     from promptcop.linter.context import RuleContext
@@ -181,11 +181,6 @@ META_RULES: tuple[Rule, ...] = (
 META_CODES: frozenset[str] = frozenset(rule.code for rule in META_RULES)
 
 
-def _selects(selector: str, code: str) -> bool:
-    """suppress.Directive.covers' matching: a full code, or a short prefix like ``PC1``."""
-    return code == selector or (len(selector) < 5 and code.startswith(selector))
-
-
 def _rule(code: str) -> Rule:
     return next(rule for rule in META_RULES if rule.code == code)
 
@@ -197,8 +192,7 @@ class _Comment:
         self.path = path
         self.directive = directive
         self.line_text = line_text
-        pattern = _PROMPTCOP if directive.kind == "promptcop" else _NOQA
-        match = pattern.search(directive.text)
+        match = DIRECTIVE_PATTERNS[directive.kind].search(directive.text)
         start, end = (match.start(), match.end()) if match else (0, len(directive.text))
         self.comment_start = directive.column - 1  # 0-based offset of "#" in the line
         self.start = self.comment_start + start
@@ -310,15 +304,15 @@ def _check_directive(
     unused: list[str] = []
     reasons: list[str] = []
     for code in ours:
-        if any(_selects(code, meta) for meta in META_CODES):
+        if any(selects(code, meta) for meta in META_CODES):
             continue  # a comment about these very rules: not judged by them
-        if not any(_selects(code, k) for k in known):
+        if not any(selects(code, k) for k in known):
             unused.append(code)
             reasons.append(f"{code} is not a promptcop rule")
             continue
-        if not any(_selects(code, e) for e in enabled):
+        if not any(selects(code, e) for e in enabled):
             continue  # not checked in this run: cannot tell
-        if not any(_selects(code, u) for u in directive.used):
+        if not any(selects(code, u) for u in directive.used):
             unused.append(code)
             reasons.append(f"no {code} finding here")
     if not unused:
