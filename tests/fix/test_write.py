@@ -52,26 +52,23 @@ def test_keeps_permission_bits(tmp_path: Path) -> None:
     assert target.read_text() == "a = new_a\n"
 
 
-def test_keeps_crlf_newlines(tmp_path: Path) -> None:
-    target = tmp_path / "win.py"
-    target.write_bytes(b"a = old_a\r\nb = 2\r\n")
+_LATIN_1 = "# -*- coding: latin-1 -*-\ns = 'caf\u00e9'\na = old_a\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b"a = old_a\r\nb = 2\r\n", b"a = new_a\r\nb = 2\r\n"),
+        (_LATIN_1.encode("latin-1"), _LATIN_1.replace("old_a", "new_a").encode("latin-1")),
+        (b"\xef\xbb\xbfa = old_a\n", b"\xef\xbb\xbfa = new_a\n"),
+    ],
+    ids=["crlf-newlines", "declared-encoding", "utf8-bom"],
+)
+def test_keeps_newlines_encoding_and_bom(tmp_path: Path, before: bytes, after: bytes) -> None:
+    target = tmp_path / "mod.py"
+    target.write_bytes(before)
     fix_file(target, toy.lint, unsafe=False, write=True)
-    assert target.read_bytes() == b"a = new_a\r\nb = 2\r\n"
-
-
-def test_keeps_declared_encoding(tmp_path: Path) -> None:
-    target = tmp_path / "latin.py"
-    source = "# -*- coding: latin-1 -*-\ns = 'caf\u00e9'\na = old_a\n"
-    target.write_bytes(source.encode("latin-1"))
-    fix_file(target, toy.lint, unsafe=False, write=True)
-    assert target.read_bytes() == source.replace("old_a", "new_a").encode("latin-1")
-
-
-def test_keeps_utf8_bom(tmp_path: Path) -> None:
-    target = tmp_path / "bom.py"
-    target.write_bytes(b"\xef\xbb\xbfa = old_a\n")
-    fix_file(target, toy.lint, unsafe=False, write=True)
-    assert target.read_bytes() == b"\xef\xbb\xbfa = new_a\n"
+    assert target.read_bytes() == after
 
 
 def test_symlink_survives_and_target_is_fixed(tmp_path: Path) -> None:
