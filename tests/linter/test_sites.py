@@ -7,7 +7,7 @@ import pytest
 from promptcop.config import Settings
 from promptcop.linter.request import Dyn, Text
 
-from .helpers import requests_of
+from .helpers import requests_of, resolver_for
 
 HEAD = "import anthropic, openai, litellm\n"
 
@@ -265,3 +265,20 @@ def test_openai_module_level_default_client() -> None:
         "import openai as oa\noa.chat.completions.create(model='m', messages=[])\n"
     )
     assert request.provider == "openai" and request.method == "chat.completions.create"
+
+
+def test_entries_of_a_prompt_named_registry_are_prompt_literals() -> None:
+    from promptcop.linter.sites import find_prompt_literals
+
+    resolver = resolver_for(
+        'SYSTEM_PROMPTS = {"a": "You sort mail.", "b": limit, "c": "You " + "tag."}\n'
+        'PERSONA_LINES = ["Be warm.", 3]\n'
+        'MODELS = {"a": "claude-haiku-4-5"}\n'
+    )
+    found = find_prompt_literals(resolver.info)
+    got = [(lit.name, resolver.info.parsed.code_for_node(lit.node)) for lit in found]
+    assert got == [
+        ("SYSTEM_PROMPTS", '"You sort mail."'),
+        ("SYSTEM_PROMPTS", '"You " + "tag."'),
+        ("PERSONA_LINES", '"Be warm."'),
+    ]

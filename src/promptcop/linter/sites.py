@@ -126,7 +126,7 @@ _SDK_CALL_TEXT = re.compile(
 )
 _PROMPT_LITERAL_TEXT = re.compile(
     r"(?:prompt|system|instruction|preamble|persona)\w*[ \t]*(?::[^=\n]*)?=(?!=)"
-    r"(?:[^\n]*[\"']|[^\n]*\([ \t]*\n[ \t]*[rbuf]{0,2}[\"'])"
+    r"(?:[^\n]*[\"']|[^\n]*[\[{(][ \t]*\n[ \t]*[rbuf]{0,2}[\"'])"
 )
 # Run on the lower-cased text: a case-insensitive alternation is six times slower.
 _PROMPT_TEXT = re.compile(r"(?:prompt|system|instruction|preamble|persona)\w*[ \t]*(?::[^=\n]*)?=")
@@ -185,6 +185,18 @@ def _prompt_literal(node: cst.Assign | cst.AnnAssign, out: list[PromptLiteral]) 
             continue
         if _string_literals(value):
             out.append(PromptLiteral(name, value))
+        else:
+            # A registry (``PROMPTS = {"classify": "...", ...}``, a list of
+            # templates): each entry is a prompt literal of its own.
+            out.extend(PromptLiteral(name, e) for e in _entries(value) if _string_literals(e))
+
+
+def _entries(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(value, cst.Dict):
+        return [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return [e.value for e in value.elements if isinstance(e, cst.Element)]
+    return []
 
 
 def _string_literals(value: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -166,6 +166,17 @@ def tag(i: int, report: str):
         messages=[{"role": "user", "content": report}],
     )
 """,
+    # A prompt-named registry is read entry by entry even where no request is in sight.
+    """
+AGENT_PROMPTS = {
+    "planner": "Break the goal into steps.",
+    "critic": (
+        "Point out the weakest step of the plan.\\n"
+        "Suggest one concrete improvement.\\n"
+        "Point out the weakest step of the plan.\\n"  # expect: PC202
+    ),
+}
+""",
     # Either prompt may be sent; the copy inside the strict one is paid whenever it is.
     """
 import anthropic
