@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -412,22 +413,22 @@ def _span(old: str, new: str) -> tuple[str, str] | None:
 
 
 def _common_prefix(a: str, b: str) -> int:
-    # Binary search over slice comparisons: C-speed on long prompts.
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    return _longest(min(len(a), len(b)), lambda n: a[:n] == b[:n])
 
 
 def _common_suffix(a: str, b: str, limit: int) -> int:
+    return _longest(limit, lambda n: a[len(a) - n :] == b[len(b) - n :])
+
+
+def _longest(limit: int, same: Callable[[int], bool]) -> int:
+    """The largest ``n <= limit`` with ``same(n)``, which holds up to some length and not after.
+
+    Binary search over slice comparisons: C-speed on long prompts.
+    """
     lo, hi = 0, limit
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[len(a) - mid :] == b[len(b) - mid :]:
+        if same(mid):
             lo = mid
         else:
             hi = mid - 1
