@@ -25,7 +25,8 @@ shared, and the minimum is the figure least disturbed by other load):
   left out of the comparison);
 - the cost split of a cold run (in a child process, one job, no cache):
   collection, reading + prefilter, libcst parse, position metadata, request and
-  value analysis, each rule, cross-module parses;
+  value analysis, each rule, tokenizer builds, cross-module parses, and the
+  process exit after the run (the interpreter's final GC and teardown);
 - the import path of ``promptcop check`` (``-X importtime``): total, and
   whether heavy modules (tiktoken, ctok, anthropic, openai, the compactor) load.
 """
@@ -258,9 +259,14 @@ def stages(paths: Sequence[str]) -> None:
                 "files_scanned": result.files_scanned,
                 "files_linted": result.files_linted,
                 "findings": len(result.findings),
+                # The parent subtracts this from the moment it sees the child
+                # end: what the interpreter's exit costs (final GC, freeing
+                # libcst trees and tokenizer tables), which no stage shows.
+                "end_wall": time.time(),
             }
         )
     )
+    sys.stdout.flush()
     del files
 
 
@@ -428,7 +434,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if split_run.status != 0:
                 sys.stderr.write(split_run.stderr.decode(errors="replace")[-3000:])
                 raise SystemExit("the cost-split child failed")
-            splits.append(json.loads(split_run.stdout))
+            ended = time.time()
+            split = json.loads(split_run.stdout)
+            split["exit"] = ended - split["end_wall"]
+            splits.append(split)
         split = min(splits, key=lambda d: d["total"])
         import_seconds, heavy = _import_report(ten)
     finally:
@@ -523,6 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for label, seconds in split["stages"].items():
         count = split["counts"].get(label, 0)
         print(f"  {label:<44} {seconds:8.3f} s  {count:6d} calls")
+    print(f"  {'process exit (after the run)':<44} {split['exit']:8.3f} s")
     print()
     print(
         f"imports of `promptcop check` on the pre-commit files: {import_seconds:.3f} s; "
