@@ -163,3 +163,68 @@ def test_methods_of_instances_of_classes_from_another_module_are_followed(
     assert isinstance(findings, list)
     got = [(f["code"], Path(str(f["path"])).name, f["line"]) for f in findings]
     assert got == expected
+
+
+JUDGE = """
+import anthropic
+from tenacity import retry, stop_after_attempt
+
+_client = anthropic.Anthropic()
+
+
+@retry(stop=stop_after_attempt(3))
+def _ask(**kwargs):
+    return _client.messages.create(**kwargs)
+
+
+class Judge:
+    def verdict(self, text):
+        return _ask(model="claude-haiku-4-5", max_tokens=5,
+                    messages=[{"role": "user", "content": text}])
+
+
+def lookup(key):
+    return {"a": 1}.get(key)
+"""
+
+# The driver also sends a request of its own: a file with no SDK call at all is
+# dropped by the prefilter before any rule runs (a known limit).
+DRIVER = """
+import anthropic
+
+from .judge import Judge, lookup
+
+
+def solve(q):
+    return anthropic.Anthropic().messages.create(
+        model="claude-haiku-4-5", max_tokens=5, messages=[{"role": "user", "content": q}])
+
+
+def score(rows):
+    judge = Judge()
+    results = [judge.verdict(r) for r in rows]
+    ids = [lookup(r) for r in rows]
+    return results, ids
+
+
+def interactive():
+    judge = Judge()
+    while True:
+        print(judge.verdict(input("> ")))
+"""
+
+
+def test_loop_calling_a_request_method_of_another_module_is_batchable(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "judge.py").write_text(JUDGE)
+    (pkg / "driver.py").write_text(DRIVER)
+    report = _check(pkg)
+    assert report["errors"] == []
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    got = [(f["code"], Path(str(f["path"])).name, f["line"]) for f in findings]
+    # Only the offline comprehension over rows; not the helper that sends nothing,
+    # not the chat loop, and nothing in judge.py itself.
+    assert got == [("PC302", "driver.py", 14)]

@@ -189,3 +189,29 @@ def test_a_keyword_named_input_is_not_a_person() -> None:
     index = _index("for d in docs:\n    send(model='m', input=d)\n")
     (found,) = index.loops_around(_call(index, "send"))
     assert not index.is_interactive_loop(found)
+
+
+@pytest.mark.parametrize(
+    ("source", "sends"),
+    [
+        # direct, and through a decorator that does not change the body
+        ("@retry(stop=3)\ndef f(**kw):\n    return c.chat.completions.create(**kw)\n", True),
+        # through a same-module helper
+        ("def g():\n    return c.messages.create()\ndef f():\n    return g()\n", True),
+        # through a method called on self
+        (
+            "class A:\n    def g(self):\n        return self.c.responses.create()\n"
+            "    def f(self):\n        return self.g()\n",
+            True,
+        ),
+        # a batch submission is not a per-item request
+        ("def f():\n    return c.messages.batches.create(requests=[])\n", False),
+        ("def f():\n    return db.rows.create()\n", False),
+        # recursion ends
+        ("def f():\n    return f()\n", False),
+    ],
+)
+def test_sends_request(source: str, sends: bool) -> None:
+    index = _index(source)
+    f = index.functions["f"][-1]
+    assert index.sends_request(f) is sends

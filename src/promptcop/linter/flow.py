@@ -98,6 +98,20 @@ _SCHEDULE_CALLS = {
     "spawn",
     "partial",
 }
+# The tails of SDK request calls, for a shape test on code that is not linted
+# for its requests (a helper in another module that a loop here calls).
+_REQUEST_CALLS = (
+    "messages.create",
+    "messages.stream",
+    "completions.create",
+    "completions.parse",
+    "completions.stream",
+    "responses.create",
+    "responses.parse",
+    "responses.stream",
+    "litellm.completion",
+    "litellm.acompletion",
+)
 _SLEEP_CALLS = {"sleep"}
 # Waits whose length the analysis cannot read (threading.Event.wait, asyncio.wait_for).
 _WAIT_CALLS = {"wait", "wait_for"}
@@ -156,6 +170,8 @@ class ModuleIndex:
         self._nodes_under: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
         self._refs: dict[str, list[cst.BaseExpression]] | None = None
         self._calls_under: dict[int, tuple[cst.CSTNode, list[cst.Call]]] = {}
+        self._inst: dict[str, set[str]] | None = None
+        self._sends: dict[int, bool] = {}
 
     # -- structure -------------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -217,16 +233,95 @@ class ModuleIndex:
         name = func.name.value
         if len(self.functions.get(name, [])) != 1:
             return []  # ambiguous: two defs of one name, do not guess
-        is_method = self.enclosing_class(func) is not None
+        owner_class = self.enclosing_class(func)
+        is_method = owner_class is not None
         uses: list[cst.CSTNode] = []
         for ref in self._references().get(name, []):
             target = ref.func if isinstance(ref, cst.Call) else ref
-            if not _refers_to(target, name, is_method):
+            if not _refers_to(target, name, is_method) and not (
+                owner_class is not None and self._on_instance(target, owner_class.name.value)
+            ):
                 continue
             if isinstance(ref, cst.Call) and self.enclosing_def(ref) is func:
                 continue  # recursion is no fan-out
             uses.append(ref)
         return uses
+
+    def _on_instance(self, target: cst.BaseExpression, cls: str) -> bool:
+        """``grader.grade`` where ``grader = Grader(...)`` (a local, a module name or
+        ``self.grader``), or ``Grader(...).grade``: a method called on an instance."""
+        if not isinstance(target, cst.Attribute):
+            return False
+        owner = target.value
+        if isinstance(owner, cst.Call):
+            return dotted(owner.func) in (cls,)
+        name = dotted(owner)
+        return name is not None and cls in self._instances().get(name, ())
+
+    def made_by_call(self, name: str) -> bool:
+        """``name`` is assigned the result of a call somewhere in the module."""
+        return name in self._instances()
+
+    def _instances(self) -> dict[str, set[str]]:
+        """Names assigned a class call anywhere in the module: ``x = Cls(...)``."""
+        if self._inst is None:
+            inst: dict[str, set[str]] = {}
+            for node in self._order:
+                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+                    callee = dotted(node.value.func)
+                    if callee is None:
+                        continue
+                    for t in node.targets:
+                        name = dotted(t.target)
+                        if name is not None:
+                            inst.setdefault(name, set()).add(last_part(callee))
+            self._inst = inst
+        return self._inst
+
+    def callee(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The function or method of this module that ``call`` runs, when unambiguous."""
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else None
+        if isinstance(func, cst.Name):
+            name = func.value
+        defs = self.functions.get(name or "", [])
+        if len(defs) != 1:
+            return None
+        fn = defs[0]
+        cls = self.enclosing_class(fn)
+        if isinstance(func, cst.Name):
+            return fn if cls is None else None
+        if cls is None:
+            return None
+        if _refers_to(func, fn.name.value, True) or self._on_instance(func, cls.name.value):
+            return fn
+        return None
+
+    def sends_request(self, func: cst.FunctionDef, depth: int = 3) -> bool:
+        """Whether ``func`` makes an SDK request by shape (``….messages.create(...)``),
+        directly or through functions and methods of this module it calls.
+
+        Decorators (``@retry``, ``@backoff.on_exception``, ``@lru_cache``) wrap
+        the body but do not change that it sends the request.
+        """
+        key = id(func)
+        known = self._sends.get(key)
+        if known is not None:
+            return known
+        self._sends[key] = False  # a cycle answers no
+        found = False
+        for call in self.calls_in(func):
+            name = call_name(call)
+            if name.endswith(_REQUEST_CALLS) and ".batches." not in name:
+                found = True
+                break
+            if depth > 1:
+                inner = self.callee(call)
+                if inner is not None and inner is not func and self.sends_request(inner, depth - 1):
+                    found = True
+                    break
+        self._sends[key] = found
+        return found
 
     def _references(self) -> dict[str, list[cst.BaseExpression]]:
         """Every call by its callee's last name, and every argument that names something:

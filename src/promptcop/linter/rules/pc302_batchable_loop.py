@@ -12,6 +12,7 @@ from promptcop.linter.flow import (
     ModuleIndex,
     answer_feeds_next_call,
     call_name,
+    dotted,
     growth_of,
     growth_through_helpers,
     history_name,
@@ -21,8 +22,8 @@ from promptcop.linter.flow import (
     names_in,
     waits_on_user,
 )
-from promptcop.linter.model import Finding, Severity
-from promptcop.linter.request import Request
+from promptcop.linter.model import Finding, Related, Severity
+from promptcop.linter.request import Ref, Request
 
 CODE = "PC302"
 NAME = "batchable-loop"
@@ -33,8 +34,12 @@ DOC = """
 ## What it does
 Finds LLM calls made once per item of a collection: in a `for`/`while` loop, a
 comprehension, `map`, `asyncio.gather(*[...])`, a `TaskGroup`, or executor
-`map`/`submit`, including through a helper function of the same module that
-the loop calls (the finding is then on the loop's call of the helper). It
+`map`/`submit`, including through a helper function or a method of an instance that the
+loop calls (the finding is then on the loop's call of the helper). Helpers
+in another scanned module count too when their body makes the request by
+shape (`….messages.create(...)`), directly or through their own module's
+functions; decorators such as `@retry` or `@backoff.on_exception` do not
+change that. It
 stays quiet for loops that serve a waiting user (`input()`, websockets,
 `while True` chat loops, Flask/FastAPI/Django and bot handlers), for retry
 and agent loops that leave early, for conversations that feed each answer
@@ -75,6 +80,24 @@ None.
 """
 
 VALID = [
+    # A method of an instance called per turn of a chat: someone waits on each answer.
+    """
+import anthropic
+
+class Assistant:
+    def __init__(self) -> None:
+        self.client = anthropic.Anthropic()
+
+    def reply(self, text: str):
+        return self.client.messages.create(
+            model="claude-haiku-4-5", max_tokens=300,
+            messages=[{"role": "user", "content": text}])
+
+def chat() -> None:
+    bot = Assistant()
+    while True:
+        print(bot.reply(input("> ")))
+""",
     # interactive chat loop
     """
 import anthropic
@@ -196,6 +219,28 @@ def survey(questions: list[str]) -> None:
 ]
 
 INVALID = [
+    # A method of an instance, through a retry-decorated helper: still one call per row.
+    """
+import backoff
+import anthropic
+
+class Labeller:
+    def __init__(self) -> None:
+        self.client = anthropic.Anthropic()
+
+    @backoff.on_exception(backoff.expo, Exception, max_tries=4)
+    def _send(self, text: str):
+        return self.client.messages.create(
+            model="claude-haiku-4-5", max_tokens=10,
+            messages=[{"role": "user", "content": text}])
+
+    def label(self, text: str) -> str:
+        return self._send(text).content[0].text
+
+def label_file(lines: list[str]) -> list[str]:
+    labeller = Labeller()
+    return [labeller.label(line) for line in lines]  # expect: PC302
+""",
     """
 import anthropic
 client = anthropic.Anthropic()
@@ -292,10 +337,11 @@ async def describe(items: list[dict]) -> None:
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    if not ctx.requests or _uses_batches(ctx):
+    if _uses_batches(ctx):
         return
     index = index_of(ctx.module)
     reported: set[int] = set()
+    yield from _through_other_modules(ctx, index, reported)
     for request in ctx.requests:
         if request.api in ("anthropic.batch", "anthropic.count_tokens"):
             continue
@@ -316,6 +362,62 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 node=node,
                 site=request.site,
             )
+
+
+def _through_other_modules(
+    ctx: RuleContext, index: ModuleIndex, reported: set[int]
+) -> Iterator[Finding]:
+    """A loop here calling a function or method of another scanned module that sends
+    a request (``for row in rows: grader.grade(row)``, ``Grader`` in ``judge.py``)."""
+    own = {id(r.call) for r in ctx.requests}
+    imports = ctx.resolver.info.imports
+    for call in index.calls:
+        if id(call) in own or not _may_be_imported(call, index, imports):
+            continue
+        loops = index.loops_around(call)
+        if not loops or any(waits_on_user(index, lp) for lp in loops):
+            continue
+        loop = loops[0]
+        if leaves_early(index, loop) or index.is_handler(index.enclosing_function(call)):
+            continue
+        target = ctx.resolve(call.func, call)
+        origin = target.origin if isinstance(target, Ref) else None
+        if origin is None or origin.module is ctx.parsed:
+            continue
+        fn = origin.node
+        if not isinstance(fn, cst.FunctionDef):
+            continue
+        if not index_of(origin.module.module).sends_request(fn):
+            continue
+        if answer_feeds_next_call(index, loop, call, [a.value for a in call.args]):
+            continue
+        reported.add(id(call))
+        yield ctx.finding(
+            code=CODE,
+            name=NAME,
+            severity=SEVERITY,
+            message=(
+                f"`{call_name(call)}()` sends an LLM request once per item ({_describe(loop)}) "
+                "and no user waits on each answer: send the items through a Batch API "
+                "at 50% of the price"
+            ),
+            node=call,
+            related=(Related(origin.module.location(fn), "the request is made in here"),),
+        )
+
+
+def _may_be_imported(call: cst.Call, index: ModuleIndex, imports: dict[str, str]) -> bool:
+    """A cheap screen before resolving a callee: an imported name, or a method of an
+    object made by a call (``grader = Grader()``, ``Grader().grade``)."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+        func = func.value.func
+    name = dotted(func)
+    if name is None:
+        return False
+    if name.split(".", 1)[0] in imports:
+        return True
+    return isinstance(func, cst.Attribute) and index.made_by_call(dotted(func.value) or "")
 
 
 def _per_item(index: ModuleIndex, request: Request) -> Iterator[tuple[cst.CSTNode, Loop]]:
