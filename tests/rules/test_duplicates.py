@@ -19,7 +19,13 @@ from promptcop.linter.rules.pc202_duplicate_instructions import duplicates
             "Cite your sources for claims. Be brief. Cite your sources for claims.",
             ["cite your sources for claims"],
         ),
-        ("Be brief.\nBe brief.\n", []),  # too short to be an instruction worth flagging
+        # a short instruction on its own line counts; short list items, labels,
+        # headings and fragments without a full stop do not
+        ("Be brief.\nBe brief.\n", ["be brief"]),
+        ("- Be brief.\n- Be brief.\n", []),
+        ("Output:\nOutput:\n", []),
+        ("## Style rules\n## Style rules\n", []),
+        ("Very good\nVery good\n", []),
         ("```\nprint('hello world again')\nprint('hello world again')\n```\n", []),
         ("Answer in plain English.\nAnswer in plain French.\n", []),
     ],

@@ -28,7 +28,9 @@ picked per request from several known texts (`PROMPTS[task]` over a dict or
 list of literals, `A if strict else B`), each candidate is read as a prompt
 of its own: a sentence shared by two entries is not a copy. Lines are compared with
 case, spacing, list markers and closing punctuation normalised; blank lines,
-short lines (under four words), and everything inside code fences are ignored.
+headings, list items and labels under four words, short sentences inside a
+longer line, and everything inside code fences are ignored. A short
+instruction on a line of its own ("Be concise.") counts.
 
 ## Why is this bad?
 Every repeated instruction is paid for on every request: input tokens at the
@@ -83,6 +85,23 @@ def ask(q: str):
         model="claude-sonnet-4-6", max_tokens=400, system=SYSTEM,
         messages=[{"role": "user", "content": "Always answer in English. " + q}],
     )
+''',
+    # Short labels and examples repeat by design: "Output:" lines, a one-word answer.
+    '''
+import anthropic
+client = anthropic.Anthropic()
+SYSTEM = """Classify the sentiment of each review.
+Review: The battery died in a day.
+Sentiment: negative
+Review: Arrived early, works great.
+Sentiment: positive
+Review: It is fine.
+Sentiment: neutral
+"""
+
+def rate(review: str):
+    return client.messages.create(model="claude-haiku-4-5", max_tokens=5, system=SYSTEM,
+        messages=[{"role": "user", "content": review}])
 ''',
     # A registry: the same sentence in two different entries is two prompts, not a copy.
     """
@@ -166,6 +185,21 @@ def tag(i: int, report: str):
         messages=[{"role": "user", "content": report}],
     )
 """,
+    # A short instruction line said twice.
+    """
+from openai import OpenAI
+client = OpenAI()
+PERSONA = (
+    "You write release notes for a mobile banking app.\\n"
+    "Be concise.\\n"
+    "Group the changes by screen.\\n"
+    "Be concise.\\n"  # expect: PC202
+)
+
+def notes(changes: str):
+    return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=400,
+        messages=[{"role": "system", "content": PERSONA}, {"role": "user", "content": changes}])
+""",
     # A prompt-named registry is read entry by entry even where no request is in sight.
     """
 AGENT_PROMPTS = {
@@ -213,6 +247,10 @@ def ask(q: str):
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _MARKER = re.compile(r"^\s*(?:[-*+\u2022>]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
+# A short instruction written as a full line of its own: two or three plain words,
+# capitalised, ending a sentence ("Be concise.", "Answer in English."). Labels
+# ("Output:"), list items and headings stay out: their repetition is structure.
+_SHORT_INSTRUCTION = re.compile(r"^[A-Z][a-z'\u2019-]*(?:,? [A-Za-z'\u2019-]+){1,2}[.!]$")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -235,7 +273,10 @@ def _units(line: str) -> list[tuple[int, str]]:
             pos = line.find(sentence, pos)
             pieces.append((max(pos, cut), sentence))
             pos += len(sentence)
-    return [(at, u) for at, u in ((at, _normal(p)) for at, p in pieces) if len(u.split()) >= 4]
+    out = [(at, u) for at, u in ((at, _normal(p)) for at, p in pieces) if len(u.split()) >= 4]
+    if not out and cut == 0 and _SHORT_INSTRUCTION.match(line.strip()):
+        out = [(0, _normal(line))]  # "Be concise." on a line of its own
+    return out
 
 
 def duplicates(text: str) -> Iterator[tuple[int, int, str]]:
