@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from promptcop.linter.context import PromptLiteral
-from promptcop.linter.project import ModuleInfo
+from promptcop.linter.project import ModuleInfo, dotted_name
 from promptcop.linter.request import (
     ApiKind,
     Argument,
@@ -45,7 +45,7 @@ from promptcop.linter.request import (
     Unk,
     Value,
 )
-from promptcop.linter.values import Resolver
+from promptcop.linter.values import MOCK_FACTORIES, Resolver
 
 # (method path below the client) -> API kind, per provider.
 _ANTHROPIC: dict[tuple[str, ...], ApiKind] = {
@@ -393,11 +393,32 @@ def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Re
         return []
     provider, api = found
     ancestors = _ancestors(call, index.parents)
+    if _patched(ancestors, resolver.info.imports):
+        return []
     site = Site(call, resolver.info.parsed, ancestors)
     arguments, unknown = _arguments(call, resolver)
     if api == "anthropic.batch":
         return _batch_requests(call, resolver, site, arguments, provider, method)
     return [_request(provider, api, method, site, arguments, unknown, resolver)]
+
+
+def _patched(ancestors: tuple[cst.CSTNode, ...], imports: dict[str, str]) -> bool:
+    """Inside a test decorated with ``@patch``/``@mock.patch.object`` (the function or its
+    class): the SDK is replaced by a double there, so the call sends nothing. Matched by
+    the import, so a web framework's ``@router.patch("/items")`` handler is not."""
+    for node in ancestors:
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        for deco in node.decorators:
+            expr = deco.decorator
+            name = dotted_name(expr.func if isinstance(expr, cst.Call) else expr)
+            if name is None:
+                continue
+            head, _, rest = name.partition(".")
+            qual = imports.get(head, head) + (f".{rest}" if rest else "")
+            if qual in MOCK_FACTORIES and "patch" in qual.split("."):
+                return True
+    return False
 
 
 def _arguments(call: cst.Call, resolver: Resolver) -> tuple[list[Argument], bool]:

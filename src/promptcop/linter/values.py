@@ -126,6 +126,23 @@ _LISTING_METHODS: dict[str, ElementKind] = {
     "walk": "unknown",
 }
 _DEDENT = frozenset({"textwrap.dedent", "inspect.cleandoc"})
+# Test doubles: ``mock_client.messages.create(...)`` on one of these is no request.
+MOCK_FACTORIES = frozenset(
+    f"{module}.{name}"
+    for module in ("unittest.mock", "mock")
+    for name in (
+        "Mock",
+        "MagicMock",
+        "AsyncMock",
+        "NonCallableMock",
+        "NonCallableMagicMock",
+        "create_autospec",
+        "patch",
+        "patch.object",
+        "patch.dict",
+        "patch.multiple",
+    )
+)
 # %-directives of strftime that are finer than a day.
 _TIME_DIRECTIVES = re.compile(r"%[-#]?[HIMSfXcprsTRzZ]")
 _STR_METHODS: dict[str, Callable[[str], str]] = {
@@ -1275,6 +1292,9 @@ class Resolver:
             )
         if qual in ("collections.OrderedDict",):
             return self._builtin("dict", node, env)
+        if qual in MOCK_FACTORIES:
+            # A known non-SDK object: attribute chains on it stay references.
+            return Ref("unittest.mock.Mock()", self.origin(node))
         if qual.endswith((".Path", ".PurePath")) and qual.startswith("pathlib"):
             return Ref("pathlib.Path()", self.origin(node))
         # A function of another scanned module.

@@ -25,7 +25,10 @@ Finds LLM calls that set no output limit: `max_tokens` (Anthropic Messages,
 OpenAI chat, litellm), `max_completion_tokens` (OpenAI chat, required in
 practice by reasoning models) or `max_output_tokens` (OpenAI Responses). A
 `**kwargs` dict that statically holds the key counts as set; a `**kwargs` the
-analysis cannot see is not reported. Token counting calls need no limit.
+analysis cannot see is not reported. Token counting calls need no limit, and
+neither do calls on test doubles (`MagicMock()`, `create_autospec(...)`,
+`with patch(...) as m`) or inside a test decorated with `@patch` (from
+`unittest.mock` or `mock`), which send nothing.
 
 ## Why is this bad?
 Output tokens are the expensive ones (4-5x the input price for most models,
@@ -91,6 +94,19 @@ def ask(q, long_answer):
     request["max_tokens"] = 4096 if long_answer else 512
     return client.messages.create(**request)
 """,
+    # Test doubles send nothing: a MagicMock client, and a test run under @patch.
+    """
+from unittest import mock
+import anthropic
+
+def test_summary_uses_the_first_block():
+    fake = mock.MagicMock()
+    fake.messages.create(model="claude-haiku-4-5", messages=[])
+
+@mock.patch("anthropic.Anthropic")
+def test_retries_on_overload(anthropic_cls):
+    anthropic.Anthropic().messages.create(model="claude-haiku-4-5", messages=[])
+""",
     # Token counting needs no output limit.
     """
 import anthropic
@@ -115,6 +131,29 @@ client.messages.create(to="+1", from_="+2", body="hi")
 ]
 
 INVALID = [
+    # An HTTP PATCH route is a handler, not a mock: the call is real.
+    Invalid(
+        """
+import anthropic
+from fastapi import FastAPI
+app = FastAPI()
+client = anthropic.Anthropic()
+@app.patch("/notes/{note_id}")
+def retitle(note_id: int, body: str):
+    return client.messages.create(model="claude-haiku-4-5", messages=[  # expect: PC301
+        {"role": "user", "content": body}])
+""",
+        fixed="""
+import anthropic
+from fastapi import FastAPI
+app = FastAPI()
+client = anthropic.Anthropic()
+@app.patch("/notes/{note_id}")
+def retitle(note_id: int, body: str):
+    return client.messages.create(model="claude-haiku-4-5", messages=[  # expect: PC301
+        {"role": "user", "content": body}], max_tokens=1024)
+""",
+    ),
     Invalid(
         """
 import openai
