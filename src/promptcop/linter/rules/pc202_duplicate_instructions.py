@@ -200,8 +200,10 @@ def notes(changes: str):
     return client.chat.completions.create(model="gpt-4.1-mini", max_tokens=400,
         messages=[{"role": "system", "content": PERSONA}, {"role": "user", "content": changes}])
 """,
-    # A prompt-named registry is read entry by entry even where no request is in sight.
+    # A prompt-named registry is read entry by entry, also the entries no request sends.
     """
+import anthropic
+client = anthropic.Anthropic()
 AGENT_PROMPTS = {
     "planner": "Break the goal into steps.",
     "critic": (
@@ -210,6 +212,10 @@ AGENT_PROMPTS = {
         "Point out the weakest step of the plan.\\n"  # expect: PC202
     ),
 }
+
+def plan(goal: str):
+    return client.messages.create(model="claude-haiku-4-5", max_tokens=300,
+        system=AGENT_PROMPTS["planner"], messages=[{"role": "user", "content": goal}])
 """,
     # Either prompt may be sent; the copy inside the strict one is paid whenever it is.
     """
