@@ -12,6 +12,7 @@ receives them; never from a character guess.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -170,7 +171,39 @@ def prefix_tokens(ctx: RuleContext, request: Request, parts: tuple[Part, ...]) -
     if tools:
         from promptcop.tokens import count_tools_for_model
 
-        total += count_tools_for_model(tools, model)
+        total += count_tools_for_model(tools, model, use_ctok=False)
+    return total
+
+
+def prefix_upper_bound(request: Request, parts: tuple[Part, ...]) -> int | None:
+    """An upper bound of :func:`prefix_tokens` with no tokenizer loaded, or None.
+
+    A BPE token is at least one byte, so cl100k tokens <= UTF-8 bytes. The Claude
+    count is the calibrated model of ``tokens/claude.py``, increasing in the
+    cl100k count (its cl100k coefficient is positive), so the model applied with
+    cl100k := bytes bounds it from above. Tools (JSON plus framing) are not
+    bounded here: None, count them.
+    """
+    from promptcop.tokens.claude import (
+        CLAUDE_TEXT_MODEL,
+        apply_text_model,
+        claude_family,
+        text_features,
+    )
+
+    coefficients = CLAUDE_TEXT_MODEL[claude_family(request.model_name or "claude-sonnet-4-6")]
+    if coefficients[0] <= 0:
+        return None  # not increasing in the cl100k count: no bound from bytes
+    total = 0
+    for part in parts:
+        if part.repeated or part.section in ("tools", "functions"):
+            return None
+        text = part_text(part)
+        if text is None:
+            return None
+        if text:
+            size = len(text.encode("utf-8", "surrogatepass"))
+            total += math.ceil(apply_text_model(coefficients, text_features(text, size)))
     return total
 
 

@@ -9,6 +9,7 @@ from promptcop.linter.cache_prefix import (
     breakpoints,
     minimum_for,
     prefix_tokens,
+    prefix_upper_bound,
     static_prefix,
     surely_reaches,
 )
@@ -155,6 +156,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         minimum = minimum_for(ctx, request)
         prefix = static_prefix(request)
+        bound = prefix_upper_bound(request, prefix) if prefix else None
+        if bound is not None and not surely_reaches(bound, minimum.tokens):
+            continue  # even the most it could count is short: no tokenizer needed
         tokens = prefix_tokens(ctx, request, prefix) if prefix else None
         if tokens is None or not surely_reaches(tokens, minimum.tokens):
             continue
