@@ -173,8 +173,69 @@ def all_rules() -> tuple[Rule, ...]:
     return _discover()
 
 
+@dataclass(frozen=True)
+class RuleEntry:
+    """What is known of a rule without importing it (from ``_index.py``)."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    fix: FixKind
+    module: str
+
+
+def rule_index() -> tuple[RuleEntry, ...]:
+    """Code, name, severity, summary and fix of every rule, ordered by code, with no
+    rule module imported: a run served from the result cache never needs libcst, which
+    every rule module imports. ``_index.py`` is generated from the modules
+    (:func:`render_index`) and a test fails when it is stale."""
+    from promptcop.linter.rules._index import RULE_INDEX
+
+    return tuple(
+        RuleEntry(code, name, cast(Severity, sev), summary, cast(FixKind, fix), module)
+        for code, name, sev, summary, fix, module in RULE_INDEX
+    )
+
+
+def render_index(rules: tuple[Rule, ...]) -> str:
+    """The source of ``_index.py`` for ``rules``. Regenerate with
+    ``python -c "from promptcop.linter.rules import write_index; write_index()"``."""
+    import json
+
+    lines = [
+        '"""Generated from the rule modules by ``write_index()``; do not edit.',
+        "",
+        "tests/rules/test_index.py fails when this table and the modules disagree.",
+        '"""',
+        "# ruff: noqa: E501",
+        "",
+        "RULE_INDEX: tuple[tuple[str, str, str, str, str | None, str], ...] = (",
+    ]
+    for r in rules:
+        short = r.module.rsplit(".", 1)[-1]
+        row = (r.code, r.name, r.severity, r.summary, r.fix, short)
+        lines.append("    (")
+        lines.extend(f"        {'None' if v is None else json.dumps(v)}," for v in row)
+        lines.append("    ),")
+    lines.append(")")
+    return "\n".join(lines) + "\n"
+
+
+def write_index() -> None:
+    """Rewrite ``_index.py`` from the rule modules (after adding or renaming a rule)."""
+    from pathlib import Path
+
+    Path(__path__[0], "_index.py").write_text(render_index(_discover()), encoding="utf-8")
+
+
 def get_rule(code: str) -> Rule:
-    """The rule with ``code`` (``KeyError`` when there is none)."""
+    """The rule with ``code`` (``KeyError`` when there is none); imports only its module."""
+    for entry in rule_index():
+        if entry.code == code.upper():
+            rule = _load(importlib.import_module(f"{__name__}.{entry.module}"))
+            if rule.code == entry.code:
+                return rule
     for rule in _discover():
         if rule.code == code.upper():
             return rule
@@ -182,12 +243,13 @@ def get_rule(code: str) -> Rule:
 
 
 def rule_codes() -> frozenset[str]:
-    return frozenset(r.code for r in _discover())
+    """Every rule code, without importing a rule module."""
+    return frozenset(e.code for e in rule_index())
 
 
 def list_rules() -> list[tuple[str, str, str, str]]:
-    """``(code, name, severity, summary)`` rows for ``promptcop rules``."""
-    return [(r.code, r.name, r.severity, r.summary) for r in _discover()]
+    """``(code, name, severity, summary)`` rows for ``promptcop rules``, import-free."""
+    return [(e.code, e.name, e.severity, e.summary) for e in rule_index()]
 
 
 def __getattr__(name: str) -> object:
@@ -203,9 +265,13 @@ __all__ = [
     "FixKind",
     "Invalid",
     "Rule",
+    "RuleEntry",
     "all_rules",
     "expected_lines",
     "get_rule",
     "list_rules",
+    "render_index",
     "rule_codes",
+    "rule_index",
+    "write_index",
 ]
