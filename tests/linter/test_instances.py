@@ -228,3 +228,64 @@ def test_loop_calling_a_request_method_of_another_module_is_batchable(tmp_path: 
     # Only the offline comprehension over rows; not the helper that sends nothing,
     # not the chat loop, and nothing in judge.py itself.
     assert got == [("PC302", "driver.py", 14)]
+
+
+CARD = """
+RULES = "Always cite the handbook section. Never promise refunds. Escalate legal threats."
+
+
+class Card:
+    def __init__(self, audience, stamp="fixed"):
+        self.audience = audience
+        self.stamp = stamp
+
+    def render(self):
+        return f"You write for {self.audience}.\\n" + RULES + f"\\nBuilt: {self.stamp}"
+"""
+
+CARD_SENDER = """
+import datetime
+
+import anthropic
+
+from .card import Card
+
+client = anthropic.Anthropic()
+
+
+def send(q, audience):
+    return client.messages.create(
+        model="claude-sonnet-4-5", max_tokens=50, system=SYSTEM,
+        messages=[{"role": "user", "content": q}],
+    )
+"""
+
+
+@pytest.mark.parametrize(
+    ("system", "expected"),
+    [
+        # a constant argument: the rendered prompt is static
+        ('Card("engineers").render()', []),
+        # the sender's parameter, stored by __init__, opens the prompt
+        ("Card(audience).render()", [("PC102", "card.py", 11)]),
+        # a clock passed by keyword reaches the prefix through self.stamp
+        (
+            'Card("ops", stamp=datetime.datetime.now()).render()',
+            [("PC101", "sender.py", 13)],
+        ),
+    ],
+)
+def test_constructor_arguments_reach_the_methods_that_read_them(
+    tmp_path: Path, system: str, expected: list[tuple[str, str, int]]
+) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "card.py").write_text(CARD)
+    (pkg / "sender.py").write_text(CARD_SENDER.replace("SYSTEM", system))
+    report = _check(pkg)
+    assert report["errors"] == []
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    got = [(f["code"], Path(str(f["path"])).name, f["line"]) for f in findings]
+    assert got == expected

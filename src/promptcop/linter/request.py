@@ -231,6 +231,9 @@ class Ref:
 
     qualname: str
     origin: Origin | None = None
+    # For an instance ``Cls(a, b=c)``: the constructor's parameters bound to the
+    # arguments, so ``self.x = a`` in ``__init__`` reads the value passed.
+    init: tuple[tuple[str, Value], ...] = field(default=(), repr=False)
 
 
 Value = Text | Seq | Map | Const | Dyn | Unk | SdkRef | Ref

@@ -505,6 +505,9 @@ class Env:
     # (module-level assignments, class bodies, ``__init__``), even through a
     # helper: an environment variable read there is the same for every request.
     at_import: bool = False
+    # Inside a method of an instance made here (``Cls(a).method()``): the
+    # constructor's parameters, read where ``__init__`` assigns ``self.x``.
+    instance: tuple[tuple[str, Value], ...] = ()
 
     def with_bound(self, extra: dict[str, Value]) -> Env:
         return replace(self, bound={**self.bound, **extra})
@@ -1123,7 +1126,8 @@ class Resolver:
             if owner is not None and owner[0].defines(owner[1], attr):
                 resolver, cls = owner
                 at = node if resolver is self else cls
-                return resolver.self_attr(cls, attr, at, resolver.module_env())
+                menv = replace(resolver.module_env(), instance=base.init)
+                return resolver.self_attr(cls, attr, at, menv)
             if base.qualname.endswith("()"):
                 # An attribute the class does not define: still a known,
                 # non-SDK object, so ``Store().messages.create`` is no request.
@@ -1170,11 +1174,13 @@ class Resolver:
             for method, value in info.self_writes.get(attr, ()):
                 mscope2 = self.scope_of(method)
                 at = self.env_at(value, root=False)
+                in_init = method.name.value == "__init__"
                 at = replace(
                     at,
                     scope=mscope2,
                     depth=env.depth,
-                    at_import=env.at_import or method.name.value == "__init__",
+                    at_import=env.at_import or in_init,
+                    bound={**at.bound, **dict(env.instance)} if in_init else at.bound,
                 )
                 values.append(self.resolve(value, at))
         finally:
@@ -1219,7 +1225,13 @@ class Resolver:
                     info = self.info.class_info(env.scope.class_def)
                     if method in info.methods:
                         return self.call_function(
-                            info.methods[method], list(node.args), {}, node, env, bound_self=True
+                            info.methods[method],
+                            list(node.args),
+                            {},
+                            node,
+                            env,
+                            bound_self=True,
+                            instance=env.instance,
                         )
             recv = self.resolve(recv_node, env)
             return self.method_call(recv, method, node, env)
@@ -1258,7 +1270,9 @@ class Resolver:
             if "." not in local and self._module_class(local) is not None:
                 # An instance of a class of this module: a known object, so a
                 # ``.messages.create`` on it is not an SDK call by shape.
-                return Ref(f"{qual}()", self.origin(node))
+                cls = self._module_class(local)
+                assert cls is not None
+                return Ref(f"{qual}()", self.origin(node), self._init_args(cls, node, env))
         provider = _client_provider(qual)
         if provider is not None:
             return SdkRef(provider, (), self.origin(node))  # type: ignore[arg-type]
@@ -1309,11 +1323,13 @@ class Resolver:
                     if qual in self._factories:
                         return SdkRef(None, (), self.origin(node))
                     return self._call_foreign(other, fn, node, env, bound_self=False)
-                if "." not in attr and other._module_class(attr) is not None:
+                other_cls = other._module_class(attr) if "." not in attr else None
+                if other_cls is not None:
                     # An instance of a class of another scanned module: its
                     # methods are followed like this module's (``_instance_class``).
                     self.dependencies.add(other_info.path)
-                    return Ref(f"{qual}()", self.origin(node))
+                    init = self._init_args(other_cls, node, env, other)
+                    return Ref(f"{qual}()", self.origin(node), init)
         return self._derived(node, [a.value for a in args], env)
 
     def _module_function(self, name: str) -> cst.FunctionDef | None:
@@ -1338,6 +1354,7 @@ class Resolver:
         env: Env,
         bound_self: bool = False,
         foreign: bool = False,
+        instance: tuple[tuple[str, Value], ...] = (),
     ) -> Value:
         """The return value of a helper, with its parameters bound to the arguments."""
         key = id(fn)
@@ -1377,13 +1394,35 @@ class Resolver:
                 if ret.value is None:
                     values.append(Const(None, self.origin(ret)))
                     continue
-                renv = Env(scope, seq, path, bound, False, env.depth + 1, env.at_import)
+                renv = Env(scope, seq, path, bound, False, env.depth + 1, env.at_import, instance)
                 values.append(self.resolve(ret.value, renv))
         finally:
             self._active.discard(key)
         if not values:
             return Const(None, self.origin(fn))
         return self.merge(values, node)
+
+    def _init_args(
+        self, cls: cst.ClassDef, node: cst.Call, env: Env, owner: Resolver | None = None
+    ) -> tuple[tuple[str, Value], ...]:
+        """``Cls(a, b=c)``: the arguments (resolved here) bound to ``__init__``'s parameters."""
+        if not node.args:
+            return ()
+        owner = owner or self
+        init = owner.info.class_info(cls).methods.get("__init__")
+        if init is None:
+            return ()
+        order = owner.scope_of(init).param_order[1:]
+        out: list[tuple[str, Value]] = []
+        for i, a in enumerate(node.args):
+            if a.star:
+                break
+            name = (
+                a.keyword.value if a.keyword is not None else (order[i] if i < len(order) else None)
+            )
+            if name is not None:
+                out.append((name, self.resolve(a.value, env)))
+        return tuple(out)
 
     def _call_foreign(
         self,
@@ -1392,6 +1431,7 @@ class Resolver:
         node: cst.Call,
         env: Env,
         bound_self: bool,
+        instance: tuple[tuple[str, Value], ...] = (),
     ) -> Value:
         """Call ``fn`` of another module: arguments resolve here, the body there.
 
@@ -1410,7 +1450,9 @@ class Resolver:
             elif positional < len(order):
                 bound[order[positional]] = self.resolve(a.value, env)
                 positional += 1
-        return other.call_function(fn, [], bound, node, env, bound_self=bound_self, foreign=True)
+        return other.call_function(
+            fn, [], bound, node, env, bound_self=bound_self, foreign=True, instance=instance
+        )
 
     def method_call(self, recv: Value, method: str, node: cst.Call, env: Env) -> Value:
         args = node.args
@@ -1429,9 +1471,13 @@ class Resolver:
                 resolver, cls = owner
                 fn = resolver.info.class_info(cls).methods.get(method)
                 if fn is not None and resolver is self:
-                    return self.call_function(fn, list(args), {}, node, env, bound_self=True)
+                    return self.call_function(
+                        fn, list(args), {}, node, env, bound_self=True, instance=recv.init
+                    )
                 if fn is not None:
-                    return self._call_foreign(resolver, fn, node, env, bound_self=True)
+                    return self._call_foreign(
+                        resolver, fn, node, env, bound_self=True, instance=recv.init
+                    )
             return self.qualified_call(Ref(f"{qual}.{method}", recv.origin), node, env)
         if isinstance(recv, Dyn):
             return self._dyn_method(recv, method, node, env)
