@@ -117,6 +117,22 @@ def summarise(page):
             {"type": "text", "text": page},
             {"type": "text", "text": "Summarise the page above in three bullets."}]}])
 """,
+    # The document is marked for caching across follow-up questions: the layout is chosen.
+    """
+import anthropic
+client = anthropic.Anthropic()
+GUIDE = (
+    "Answer only from the contract above. Quote the clause you rely on, give its "
+    "number, and say plainly when the contract is silent. Never give legal advice "
+    "beyond what the text states; suggest a lawyer for anything else."
+)
+def ask(contract_text, question):
+    return client.messages.create(model="claude-sonnet-4-5", max_tokens=500, messages=[
+        {"role": "user", "content": [
+            {"type": "text", "text": contract_text, "cache_control": {"type": "ephemeral"}},
+            {"type": "text", "text": GUIDE},
+            {"type": "text", "text": question}]}])
+""",
     # The whole system prompt is a parameter: nothing static comes after it.
     """
 import anthropic
@@ -278,6 +294,10 @@ def _ordered(request: Request) -> tuple[tuple[Part, ...], int]:
     rest of the prefix.
     """
     prefix = request.prefix_parts()
+    if any(p.cache_control is not None for p in request.parts):
+        # Explicit breakpoints say what is meant to be cached (a document marked
+        # for follow-up questions); the breakpoint checks above cover that layout.
+        return prefix, len(prefix)
     kept = {id(p) for p in prefix}
     tail = tuple(p for p in request.parts if p.in_last_message and id(p) not in kept)
     return prefix + tail, len(prefix)
