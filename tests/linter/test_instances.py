@@ -289,3 +289,33 @@ def test_constructor_arguments_reach_the_methods_that_read_them(
     assert isinstance(findings, list)
     got = [(f["code"], Path(str(f["path"])).name, f["line"]) for f in findings]
     assert got == expected
+
+
+def test_loop_over_models_through_another_module_is_a_comparison(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "judge.py").write_text(
+        "import anthropic\n"
+        "client = anthropic.Anthropic()\n"
+        "def rate(text, model):\n"
+        "    return client.messages.create(model=model, max_tokens=5,\n"
+        "        messages=[{'role': 'user', 'content': text}])\n"
+    )
+    (pkg / "compare.py").write_text(
+        "import anthropic\n"
+        "from .judge import rate\n"
+        "def direct(q):\n"  # a request of its own lets the file past the prefilter
+        "    return anthropic.Anthropic().messages.create(model='claude-haiku-4-5',\n"
+        "        max_tokens=5, messages=[{'role': 'user', 'content': q}])\n"
+        "MODELS = ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5', 'x']\n"
+        "def compare(text):\n"
+        "    return [rate(text, model=m) for m in MODELS]\n"
+        "def each(rows):\n"
+        "    return [rate(r, model='claude-haiku-4-5') for r in rows]\n"
+    )
+    report = _check(pkg)
+    findings = report["findings"]
+    assert isinstance(findings, list)
+    got = [(f["code"], Path(str(f["path"])).name, f["line"]) for f in findings]
+    assert got == [("PC302", "compare.py", 10)]

@@ -391,6 +391,8 @@ def _through_other_modules(
             continue
         if answer_feeds_next_call(index, loop, call, [a.value for a in call.args]):
             continue
+        if _model_per_iteration(loop, call):
+            continue  # a comparison of models (PC105's business), not a job
         reported.add(id(call))
         yield ctx.finding(
             code=CODE,
@@ -404,6 +406,23 @@ def _through_other_modules(
             node=call,
             related=(Related(origin.module.location(fn), "the request is made in here"),),
         )
+
+
+def _model_per_iteration(loop: Loop, call: cst.Call) -> bool:
+    """``[judge(x, model=m) for m in MODELS]``: the loop variable picks the model."""
+    node = loop.node
+    target: cst.CSTNode | None = None
+    if isinstance(node, cst.For):
+        target = node.target
+    elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        target = node.for_in.target
+    if target is None:
+        return False
+    loop_names = names_in(target)
+    return any(
+        a.keyword is not None and a.keyword.value == "model" and loop_names & names_in(a.value)
+        for a in call.args
+    )
 
 
 def _may_be_imported(call: cst.Call, index: ModuleIndex, imports: dict[str, str]) -> bool:
