@@ -1,3 +1,3 @@
-from promptcop.cli import main
+from promptcop.cli import entry
 
-main()
+entry()
