@@ -117,21 +117,30 @@ def _codes(values: tuple[str, ...] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(v.upper() for v in values)
 
 
-def rule_metas() -> tuple[RuleMeta, ...]:
-    """Metadata of every registered rule, by code, for ``rules``, ``explain`` and SARIF."""
-    from promptcop.linter.rules import all_rules
+def rule_metas(*, with_docs: bool = True) -> tuple[RuleMeta, ...]:
+    """Metadata of every registered rule, by code, for ``rules``, ``explain`` and SARIF.
+
+    Without docs the list comes from the rule index and imports no rule module
+    (they import libcst): a check served from the result cache, or printing
+    text, JSON or GitHub annotations, never needs the docs.
+    """
     from promptcop.linter.suppress_check import META_RULES
 
+    if with_docs:
+        from promptcop.linter.rules import all_rules
+
+        rows = [
+            (r.code, r.name, r.severity, r.summary, r.doc, r.fix)
+            for r in (*all_rules(), *META_RULES)
+        ]
+    else:
+        from promptcop.linter.rules import rule_index
+
+        rows = [(e.code, e.name, e.severity, e.summary, "", e.fix) for e in rule_index()]
+        rows += [(r.code, r.name, r.severity, r.summary, "", r.fix) for r in META_RULES]
     metas = [
-        RuleMeta(
-            code=rule.code,
-            name=rule.name,
-            severity=rule.severity,
-            summary=rule.summary,
-            doc=rule.doc,
-            fix=rule.fix,
-        )
-        for rule in (*all_rules(), *META_RULES)
+        RuleMeta(code=code, name=name, severity=severity, summary=summary, doc=doc, fix=fix)
+        for code, name, severity, summary, doc, fix in rows
     ]
     return tuple(sorted(metas, key=lambda m: m.code))
 
@@ -348,7 +357,7 @@ def check(
                 _fail("--fix and --diff rewrite files; they do not work on stdin")
             stdin = sys.stdin.buffer.read()
             targets = (stdin_filename or "-",)
-        metas = rule_metas()
+        metas = rule_metas(with_docs=output_format == "sarif")
         overrides = Overrides(
             select=_codes(select),
             ignore=_codes(ignore) or (),
