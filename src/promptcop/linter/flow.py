@@ -18,7 +18,7 @@ from typing import Literal
 import libcst as cst
 
 from promptcop.linter.model import Finding, Location
-from promptcop.linter.parse import walk_of
+from promptcop.linter.parse import child_nodes, walk_of
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 LoopKind = Literal["for", "while", "comprehension", "map"]
@@ -172,6 +172,7 @@ class ModuleIndex:
         self._calls_under: dict[int, tuple[cst.CSTNode, list[cst.Call]]] = {}
         self._inst: dict[str, set[str]] | None = None
         self._sends: dict[int, bool] = {}
+        self._interactive: dict[int, bool] = {}
 
     # -- structure -------------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -384,7 +385,7 @@ class ModuleIndex:
                 current = stack.pop()
                 found.append(current)
                 stack.extend(
-                    c for c in reversed(current.children) if not isinstance(c, cst.FunctionDef)
+                    c for c in reversed(child_nodes(current)) if not isinstance(c, cst.FunctionDef)
                 )
         else:
             i, end = span
@@ -411,7 +412,17 @@ class ModuleIndex:
         return False
 
     def is_interactive_loop(self, loop: Loop) -> bool:
-        """The loop waits on a person or a socket (``input()``, ``websocket.receive``)."""
+        """The loop waits on a person or a socket (``input()``, ``websocket.receive``).
+
+        Asked once per call site in the loop and per rule, so the answer is kept
+        per loop: scanning every node under a big loop each time was a hotspot.
+        """
+        known = self._interactive.get(id(loop.node))
+        if known is None:
+            known = self._interactive[id(loop.node)] = self._waits_on_a_person(loop)
+        return known
+
+    def _waits_on_a_person(self, loop: Loop) -> bool:
         node = loop.node
         if isinstance(node, cst.For) and node.asynchronous is not None:
             source = node.iter
@@ -467,7 +478,7 @@ def _reads_a_person(node: cst.CSTNode) -> bool:
 def contains(tree: cst.CSTNode, node: cst.CSTNode) -> bool:
     if tree is node:
         return True
-    return any(contains(c, node) for c in tree.children)
+    return any(contains(c, node) for c in child_nodes(tree))
 
 
 def _maps_over(call: cst.Call, child: cst.CSTNode) -> bool:
@@ -597,7 +608,7 @@ def history_name(expr: cst.BaseExpression | None) -> str | None:
 def _mentions(expr: cst.CSTNode, name: str) -> bool:
     if isinstance(expr, (cst.Name, cst.Attribute)) and dotted(expr) == name:
         return True
-    return any(_mentions(c, name) for c in expr.children)
+    return any(_mentions(c, name) for c in child_nodes(expr))
 
 
 def growth_of(index: ModuleIndex, body: cst.CSTNode, name: str) -> list[cst.CSTNode]:
@@ -694,7 +705,7 @@ def _measures(node: cst.CSTNode, name: str) -> bool:
         callee = last_part(call_name(node)).lower()
         if callee == "len" or "token" in callee:
             return True
-    return any(_measures(c, name) for c in node.children)
+    return any(_measures(c, name) for c in child_nodes(node))
 
 
 # -- helpers that send their parameters ------------------------------------
@@ -725,7 +736,7 @@ def _sliced(node: cst.CSTNode, name: str) -> bool:
     """``node`` holds ``name[a:b]`` (``history[-20:] + [turn]`` keeps a bounded tail)."""
     if isinstance(node, cst.Subscript) and dotted(node.value) == name:
         return any(isinstance(e.slice, cst.Slice) for e in node.slice)
-    return any(_sliced(c, name) for c in node.children)
+    return any(_sliced(c, name) for c in child_nodes(node))
 
 
 def widen(finding: Finding, other: Location) -> Finding:
