@@ -18,7 +18,7 @@ from typing import Literal
 import libcst as cst
 
 from promptcop.linter.model import Finding, Location
-from promptcop.linter.parse import child_nodes, walk_of
+from promptcop.linter.parse import child_nodes, per_module, walk_of
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 LoopKind = Literal["for", "while", "comprehension", "map"]
@@ -570,14 +570,7 @@ _CACHE: dict[int, tuple[cst.Module, ModuleIndex]] = {}
 
 def index_of(module: cst.Module) -> ModuleIndex:
     """The (cached) index of ``module``; rules of one file share it."""
-    hit = _CACHE.get(id(module))
-    if hit is not None and hit[0] is module:
-        return hit[1]
-    if len(_CACHE) > 8:
-        _CACHE.clear()
-    built = ModuleIndex(module)
-    _CACHE[id(module)] = (module, built)
-    return built
+    return per_module(_CACHE, module, ModuleIndex)
 
 
 # -- lists that grow and lists that are trimmed --------------------------------

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -112,6 +113,7 @@ _SKIP_FIELDS = (
     "leading_whitespace",
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_T = TypeVar("_T")
 
 
 def _fields(kind: type) -> tuple[str, ...]:
@@ -149,13 +151,7 @@ def walk_parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
     stack: list[cst.CSTNode] = [module]
     while stack:
         node = stack.pop()
-        children: list[cst.CSTNode] = []
-        for name in _fields(type(node)):
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                children.append(value)
-            elif isinstance(value, (tuple, list)):
-                children.extend(v for v in value if isinstance(v, cst.CSTNode))
+        children = child_nodes(node)
         for child in children:
             parents[child] = node
         stack.extend(reversed(children))
@@ -187,14 +183,7 @@ def walk_module(module: cst.Module) -> Walk:
         spans[node] = (len(order), -1)
         order.append(node)
         stack.append((node, True))
-        children: list[cst.CSTNode] = []
-        for name in _fields(type(node)):
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                children.append(value)
-            elif isinstance(value, (tuple, list)):
-                children.extend(v for v in value if isinstance(v, cst.CSTNode))
-        for child in reversed(children):
+        for child in reversed(child_nodes(node)):
             parents[child] = node
             stack.append((child, False))
     return Walk(order, parents, spans)
@@ -206,14 +195,23 @@ _WALKS: dict[int, tuple[cst.Module, Walk]] = {}
 def walk_of(module: cst.Module) -> Walk:
     """:func:`walk_module` of ``module``, computed once for the parent map of its
     :class:`ParsedModule` and the flow index alike (a few recent trees are kept)."""
-    hit = _WALKS.get(id(module))
+    return per_module(_WALKS, module, walk_module)
+
+
+def per_module(
+    cache: dict[int, tuple[cst.Module, _T]], module: cst.Module, build: Callable[[cst.Module], _T]
+) -> _T:
+    """``build(module)``, kept in ``cache`` for the few most recent trees, so the rules
+    of one file share one result. Keyed by identity: a tree is never equal to
+    another file's tree, and its id is checked against the tree itself."""
+    hit = cache.get(id(module))
     if hit is not None and hit[0] is module:
         return hit[1]
-    if len(_WALKS) > 8:
-        _WALKS.clear()
-    walk = walk_module(module)
-    _WALKS[id(module)] = (module, walk)
-    return walk
+    if len(cache) > 8:
+        cache.clear()
+    built = build(module)
+    cache[id(module)] = (module, built)
+    return built
 
 
 def _syntax_message(source: str, exc: cst.ParserSyntaxError) -> str:
