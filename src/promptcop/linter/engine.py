@@ -84,9 +84,11 @@ def _lint(
         if not could_hold_sites(source):
             # Nothing any rule looks at: skip the libcst parse (10x ast.parse).
             return FileResult(path, (), None, ())
-    except SyntaxError as err:
-        where = f"line {err.lineno}" + (f", column {err.offset}" if err.offset else "")
-        return FileResult(path, (), FileError(path, f"syntax error at {where}: {err.msg}"), ())
+    except SyntaxError:
+        # The running interpreter may be older than the code it reads (PEP 701
+        # f-strings on 3.11): libcst's own parser decides, and it reports real
+        # syntax errors below.
+        pass
     except (ValueError, MemoryError) as err:
         return FileResult(path, (), FileError(path, f"cannot parse: {_one_line(err)}"), ())
     try:
