@@ -218,11 +218,14 @@ class SdkRef:
     create method (a bound method when assigned to a name). ``provider`` is None
     when the object is known to be a client but not of which SDK (configured
     factories): sites then classify the call by its method chain.
+    ``preset`` holds the keywords a ``functools.partial`` of a method binds:
+    the request a call to the partial makes carries them under its own.
     """
 
     provider: Provider | None
     path: tuple[str, ...] = ()
     origin: Origin | None = None
+    preset: tuple[Argument, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

@@ -113,6 +113,13 @@ _BOUND_NAME = re.compile(
     r"\.(?:create|stream|parse|completion|acompletion)[ \t]*$",
     re.M,
 )
+# ``create = functools.partial(client.messages.create, model=...)``: the method
+# may sit on the next line after the opening parenthesis.
+_PARTIAL_NAME = re.compile(
+    r"^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:functools[ \t]*\.[ \t]*)?partial"
+    r"[ \t]*\(\s*[\w.() \t]*\.(?:create|stream|parse|completion|acompletion)[ \t]*[,)]",
+    re.M,
+)
 _BOUND_HINTS = (".create", ".stream", ".parse", "completion")
 _PROMPT_NAME = re.compile(
     r"(?:^|_)(?:prompts?|system|sys|instructions?|preamble|persona)(?:_|$)|prompt", re.I
@@ -265,7 +272,10 @@ def could_hold_sites(source: str) -> bool:
 def _bound_names(source: str) -> set[str]:
     if not any(hint in source for hint in _BOUND_HINTS):
         return set()
-    return set(_BOUND_NAME.findall(source))
+    names = set(_BOUND_NAME.findall(source))
+    if "partial" in source:
+        names.update(_PARTIAL_NAME.findall(source))
+    return names
 
 
 def _has_string(node: ast.AST) -> bool:
@@ -365,6 +375,7 @@ def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Re
     func = call.func
     found: tuple[Provider, ApiKind] | None = None
     method = ""
+    preset: tuple[Argument, ...] = ()
     if isinstance(func, cst.Attribute):
         receiver = resolver.resolve(func.value, env)
         if isinstance(receiver, SdkRef):
@@ -389,6 +400,7 @@ def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Re
         if isinstance(target, SdkRef) and target.path:
             found = _lookup(target.provider, target.path)
             method = ".".join(target.path)
+            preset = target.preset
     if found is None:
         return []
     provider, api = found
@@ -397,9 +409,27 @@ def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Re
         return []
     site = Site(call, resolver.info.parsed, ancestors)
     arguments, unknown = _arguments(call, resolver)
+    if preset:
+        arguments = _with_preset(preset, arguments, index.parents)
     if api == "anthropic.batch":
         return _batch_requests(call, resolver, site, arguments, provider, method)
     return [_request(provider, api, method, site, arguments, unknown, resolver)]
+
+
+def _with_preset(
+    preset: tuple[Argument, ...],
+    arguments: list[Argument],
+    parents: dict[cst.CSTNode, cst.CSTNode],
+) -> list[Argument]:
+    """A partial's keywords under the call's own (the call's win, as in ``functools``).
+    Expressions written in another module keep their value but lose their node."""
+    given = {a.name for a in arguments}
+    kept = [
+        a if a.node is None or a.node in parents else replace(a, node=None)
+        for a in preset
+        if a.name not in given
+    ]
+    return kept + arguments
 
 
 def _patched(ancestors: tuple[cst.CSTNode, ...], imports: dict[str, str]) -> bool:

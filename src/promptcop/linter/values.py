@@ -33,6 +33,7 @@ from promptcop.config import Settings
 from promptcop.linter.parse import child_nodes
 from promptcop.linter.project import ModuleInfo, ProjectIndex, dotted_name
 from promptcop.linter.request import (
+    Argument,
     Atom,
     Const,
     Dyn,
@@ -1250,6 +1251,22 @@ class Resolver:
             return target
         return self._derived(node, [a.value for a in node.args], env)
 
+    def _partial(self, node: cst.Call, env: Env) -> SdkRef | None:
+        """``partial(client.messages.create, model=..., max_tokens=...)``: the method
+        itself, carrying the keywords it binds (a ``**`` dict's known entries too)."""
+        method = self.resolve(node.args[0].value, env)
+        if not isinstance(method, SdkRef) or not method.path:
+            return None
+        preset = list(method.preset)
+        for arg in node.args[1:]:
+            if arg.keyword is not None:
+                preset.append(Argument(arg.keyword.value, self.resolve(arg.value, env), arg.value))
+            elif arg.star == "**":
+                value = self.resolve(arg.value, env)
+                if isinstance(value, Map):
+                    preset.extend(Argument(k, v, arg.value) for k, v in value.entries)
+        return replace(method, origin=self.origin(node), preset=tuple(preset))
+
     def qualified_call(self, target: Ref, node: cst.Call, env: Env) -> Value:
         qual = target.qualname
         args = node.args
@@ -1277,6 +1294,10 @@ class Resolver:
         provider = _client_provider(qual)
         if provider is not None:
             return SdkRef(provider, (), self.origin(node))  # type: ignore[arg-type]
+        if qual == "functools.partial" and args and args[0].keyword is None and not args[0].star:
+            bound = self._partial(node, env)
+            if bound is not None:
+                return bound
         if qual in self._factories:
             return SdkRef(None, (), self.origin(node))
         dyn = self._dynamic_call(qual, node, env)

@@ -137,6 +137,34 @@ def ask(q, debug=False):
 ]
 
 INVALID = [
+    # A clock read in the system prompt given to a functools.partial of create.
+    """
+import time
+from functools import partial
+import anthropic
+llm = anthropic.Anthropic()
+reply = partial(llm.messages.create, model="claude-sonnet-4-6", max_tokens=500)
+def triage(ticket):
+    return reply(
+        system="Triage incoming tickets. Epoch: " + str(time.time()),  # expect: PC101
+        messages=[{"role": "user", "content": ticket}],
+    )
+""",
+    # ... or bound in the partial itself.
+    """
+import uuid
+import functools
+import anthropic
+llm = anthropic.Anthropic()
+reply = functools.partial(
+    llm.messages.create,
+    model="claude-sonnet-4-6",
+    max_tokens=500,
+    system=f"Session {uuid.uuid4()}. Triage incoming tickets.",  # expect: PC101
+)
+def triage(ticket):
+    return reply(messages=[{"role": "user", "content": ticket}])
+""",
     """
 from datetime import datetime
 import anthropic

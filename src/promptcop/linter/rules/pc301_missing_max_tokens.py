@@ -122,6 +122,15 @@ llm = AsyncOpenAI()
 async def draft(topic):
     return await llm.responses.create(model="gpt-5-mini", input=topic, max_output_tokens=400)
 """,
+    # functools.partial binds the limit; the call adds the conversation.
+    """
+from functools import partial
+import anthropic
+llm = anthropic.Anthropic()
+send = partial(llm.messages.create, model="claude-haiku-4-5", max_tokens=256)
+def tag(post):
+    return send(messages=[{"role": "user", "content": post}])
+""",
     # Not an LLM SDK: Twilio's messages.create has no model.
     """
 from twilio.rest import Client
@@ -131,6 +140,25 @@ client.messages.create(to="+1", from_="+2", body="hi")
 ]
 
 INVALID = [
+    # The partial binds only the model, and the call adds no limit either.
+    Invalid(
+        """
+import functools
+import anthropic
+llm = anthropic.Anthropic()
+def caption(notes):
+    ask = functools.partial(llm.messages.create, model="claude-haiku-4-5")
+    return ask(messages=[{"role": "user", "content": notes}])  # expect: PC301
+""",
+        fixed="""
+import functools
+import anthropic
+llm = anthropic.Anthropic()
+def caption(notes):
+    ask = functools.partial(llm.messages.create, model="claude-haiku-4-5")
+    return ask(messages=[{"role": "user", "content": notes}], max_tokens=1024)  # expect: PC301
+""",
+    ),
     # An HTTP PATCH route is a handler, not a mock: the call is real.
     Invalid(
         """
