@@ -10,6 +10,7 @@ from promptcop.linter.context import RuleContext
 from promptcop.linter.flow import (
     ModuleIndex,
     bound_argument,
+    has_exit,
     history_name,
     index_of,
     names_in,
@@ -83,9 +84,41 @@ def compare(question: str):
         messages = [{"role": "user", "content": question}]
         client.chat.completions.create(model=model, max_tokens=100, messages=messages)
 """,
+    # Fallback chain: the loop returns on the first model that answers; the
+    # next model is only tried after an error.
+    """
+import anthropic
+llm = anthropic.Anthropic()
+CHAIN = ["claude-opus-4-6", "claude-sonnet-4-6"]
+
+def resilient(turns: list):
+    for name in CHAIN:
+        try:
+            answer = llm.messages.create(model=name, max_tokens=700, messages=turns)
+        except (anthropic.RateLimitError, anthropic.APIConnectionError):
+            continue
+        return answer
+    raise RuntimeError("no model available")
+""",
 ]
 
 INVALID = [
+    # Ensemble: every model answers the same turns and all answers are kept.
+    """
+import anthropic
+llm = anthropic.Anthropic()
+PANEL = ["claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5"]
+
+def votes(turns: list):
+    ballots = []
+    for name in PANEL:
+        try:
+            ballots.append(llm.messages.create(  # expect: PC105
+                model=name, max_tokens=50, messages=turns))
+        except anthropic.APIError:
+            continue
+    return ballots
+""",
     """
 from openai import OpenAI
 client = OpenAI()
@@ -149,7 +182,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             yield _finding(ctx, request, conversation, f"after {before}, now to {model}")
             continue
         loop = _model_loop(index, request)
-        if loop is not None and not _built_inside(index, loop, conversation):
+        if (
+            loop is not None
+            and not _built_inside(index, loop, conversation)
+            and not _stops_on_success(index, loop, request.call)
+        ):
             yield _finding(ctx, request, conversation, "to a different model on each iteration")
     yield from _through_helpers(ctx, index)
 
@@ -240,6 +277,30 @@ def _model_loop(index: ModuleIndex, request: Request) -> cst.For | None:
         if isinstance(node, cst.For) and names_in(node.target) & names_in(arg.node):
             return node
     return None
+
+
+def _stops_on_success(index: ModuleIndex, loop: cst.For, call: cst.Call) -> bool:
+    """A fallback chain (``try: return create(model=m) except Error: continue``): the loop
+    leaves (``break``/``return``) whenever the call succeeds, so in normal flow one model
+    answers and the next is tried only after an error. An exit under an ``if`` (escalate
+    while the answer is not good enough) or in an ``except`` is no such guarantee."""
+    if not has_exit(index, loop):
+        return False
+    after = index.end_position(call)
+    for node in index.nodes_in(loop.body):
+        if not isinstance(node, (cst.Break, cst.Return)) or index.position(node) < after:
+            continue
+        path: list[cst.CSTNode] = []
+        for anc in index.ancestors(node):
+            if anc is loop:
+                break
+            path.append(anc)
+        if not any(isinstance(a, _CONDITIONAL) for a in path):
+            return True
+    return False
+
+
+_CONDITIONAL = (cst.If, cst.IfExp, cst.ExceptHandler, cst.For, cst.While, cst.FunctionDef)
 
 
 def _built_inside(index: ModuleIndex, loop: cst.For, name: str) -> bool:
