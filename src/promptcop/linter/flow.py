@@ -70,6 +70,10 @@ _HANDLER_DECORATORS = (
     "sio_event",
     "on",
 )
+# Decorators of background task queues (Celery, RQ, dramatiq, Huey, arq, APScheduler).
+_TASK_DECORATORS = frozenset(
+    {"task", "shared_task", "periodic_task", "db_task", "db_periodic_task", "actor", "job"}
+)
 # Base classes of class-based views and consumers (Django, DRF, Channels, Tornado).
 _HANDLER_BASES = ("View", "APIView", "ViewSet", "Handler", "Consumer", "Resource", "Endpoint")
 _HANDLER_METHODS = {"get", "post", "put", "patch", "delete", "receive", "receive_json", "handle"}
@@ -498,6 +502,8 @@ def _refers_to(expr: cst.BaseExpression, name: str, is_method: bool) -> bool:
 
 
 def _looks_like_handler(index: ModuleIndex, func: cst.FunctionDef) -> bool:
+    if _queued_task(func):
+        return False
     for deco in func.decorators:
         target = deco.decorator
         if isinstance(target, cst.Call):
@@ -525,6 +531,19 @@ def _looks_like_handler(index: ModuleIndex, func: cst.FunctionDef) -> bool:
         return False
     note = dotted(first.annotation.annotation) if first.annotation is not None else None
     return note is None or "Request" in note
+
+
+def _queued_task(func: cst.FunctionDef) -> bool:
+    """A task-queue job (``@app.task``, ``@shared_task``, ``@dramatiq.actor``, rq's
+    ``@job``): a worker runs it in the background, whatever its parameters are named,
+    so nobody waits on it the way a web request waits on a view."""
+    for deco in func.decorators:
+        target = deco.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        if last_part(dotted(target) or "") in _TASK_DECORATORS:
+            return True
+    return False
 
 
 def has_exit(index: ModuleIndex, node: cst.For | cst.While) -> bool:

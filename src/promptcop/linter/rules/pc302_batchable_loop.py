@@ -43,7 +43,10 @@ change that. It
 stays quiet for loops that serve a waiting user (`input()`, websockets,
 `while True` chat loops, Flask/FastAPI/Django and bot handlers), for retry
 and agent loops that leave early, for conversations that feed each answer
-into the next call, and for modules that already use a batches API.
+into the next call, and for functions and classes that already submit a batch
+(or modules that do so at top level). Task-queue jobs (`@app.task`,
+`@shared_task`, `@dramatiq.actor`, rq's `@job`) run in a worker, so they are
+never taken for request handlers.
 
 ## Why is this bad?
 The Message Batches API bills every input and output token at 50% of the
@@ -219,6 +222,41 @@ def survey(questions: list[str]) -> None:
 ]
 
 INVALID = [
+    # A Celery task runs in a worker, even with a parameter named `request`; that
+    # another task of the module submits a batch does not make this loop batched.
+    """
+import anthropic
+from celery import Celery
+queue = Celery("jobs")
+llm = anthropic.Anthropic()
+
+@queue.task(bind=True)
+def translate_all(self, request, paragraphs: list[str]):
+    out = []
+    for para in paragraphs:
+        out.append(llm.messages.create(  # expect: PC302
+            model="claude-haiku-4-5", max_tokens=400,
+            messages=[{"role": "user", "content": "Into French: " + para}]))
+    return out
+
+@queue.task
+def translate_all_batched(paragraphs: list[str]):
+    return llm.messages.batches.create(requests=[
+        {"custom_id": f"p{n}", "params": {"model": "claude-haiku-4-5", "max_tokens": 400,
+         "messages": [{"role": "user", "content": p}]}} for n, p in enumerate(paragraphs)])
+""",
+    # dramatiq actors are background jobs too.
+    """
+import dramatiq
+from openai import OpenAI
+oai = OpenAI()
+
+@dramatiq.actor(max_retries=2)
+def score_reviews(reviews: list[str]):
+    return [oai.chat.completions.create(  # expect: PC302
+        model="gpt-4.1-mini", max_tokens=3,
+        messages=[{"role": "user", "content": "Stars 1-5: " + r}]) for r in reviews]
+""",
     # A method of an instance, through a retry-decorated helper: still one call per row.
     """
 import backoff
@@ -337,16 +375,20 @@ async def describe(items: list[dict]) -> None:
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    if _uses_batches(ctx):
-        return
     index = index_of(ctx.module)
+    batching = _batching_scopes(ctx, index)
+    if batching is None:
+        return
     reported: set[int] = set()
-    yield from _through_other_modules(ctx, index, reported)
+    yield from _through_other_modules(ctx, index, reported, batching)
     for request in ctx.requests:
         if request.api in ("anthropic.batch", "anthropic.count_tokens"):
             continue
         for node, loop in _per_item(index, request):
             if id(node) in reported:
+                continue
+            scope = _top_scope(index, node)
+            if scope is not None and id(scope) in batching:
                 continue
             reported.add(id(node))
             batch_api = "Message Batches API" if request.provider == "anthropic" else "Batch API"
@@ -365,7 +407,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _through_other_modules(
-    ctx: RuleContext, index: ModuleIndex, reported: set[int]
+    ctx: RuleContext, index: ModuleIndex, reported: set[int], batching: set[int]
 ) -> Iterator[Finding]:
     """A loop here calling a function or method of another scanned module that sends
     a request (``for row in rows: grader.grade(row)``, ``Grader`` in ``judge.py``)."""
@@ -373,6 +415,9 @@ def _through_other_modules(
     imports = ctx.resolver.info.imports
     for call in index.calls:
         if id(call) in own or not _may_be_imported(call, index, imports):
+            continue
+        scope = _top_scope(index, call)
+        if scope is not None and id(scope) in batching:
             continue
         loops = index.loops_around(call)
         if not loops or any(waits_on_user(index, lp) for lp in loops):
@@ -496,7 +541,25 @@ def _describe(loop: Loop) -> str:
     return "a comprehension"
 
 
-def _uses_batches(ctx: RuleContext) -> bool:
-    if any(r.api == "anthropic.batch" for r in ctx.requests):
-        return True
-    return any(call_name(c).endswith("batches.create") for c in index_of(ctx.module).calls)
+def _batching_scopes(ctx: RuleContext, index: ModuleIndex) -> set[int] | None:
+    """The top-level functions and classes that already submit a batch (ids), or None
+    when a batch is submitted at module level (a script): their per-item calls are
+    the batch's own fallback or follow-up. A module of several jobs (Celery tasks,
+    CLI commands) where one job batches says nothing of the others."""
+    calls = [r.call for r in ctx.requests if r.api == "anthropic.batch"]
+    calls += [c for c in index.calls if call_name(c).endswith("batches.create")]
+    scopes: set[int] = set()
+    for call in calls:
+        scope = _top_scope(index, call)
+        if scope is None:
+            return None
+        scopes.add(id(scope))
+    return scopes
+
+
+def _top_scope(index: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode | None:
+    top: cst.CSTNode | None = None
+    for anc in index.ancestors(node):
+        if isinstance(anc, (cst.FunctionDef, cst.ClassDef)):
+            top = anc
+    return top
