@@ -120,6 +120,11 @@ _PARTIAL_NAME = re.compile(
     r"[ \t]*\(\s*[\w.() \t]*\.(?:create|stream|parse|completion|acompletion)[ \t]*[,)]",
     re.M,
 )
+_PARTIAL_OF_NAME = re.compile(
+    r"^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:functools[ \t]*\.[ \t]*)?partial"
+    r"[ \t]*\(\s*([A-Za-z_]\w*)[ \t]*[,)]",
+    re.M,
+)
 _BOUND_HINTS = (".create", ".stream", ".parse", "completion")
 _PROMPT_NAME = re.compile(
     r"(?:^|_)(?:prompts?|system|sys|instructions?|preamble|persona)(?:_|$)|prompt", re.I
@@ -275,6 +280,16 @@ def _bound_names(source: str) -> set[str]:
     names = set(_BOUND_NAME.findall(source))
     if "partial" in source:
         names.update(_PARTIAL_NAME.findall(source))
+        # A partial of a partial (``capped = partial(base, max_tokens=100)``).
+        for _ in range(3):
+            more = {
+                target
+                for target, inner in _PARTIAL_OF_NAME.findall(source)
+                if inner in names and target not in names
+            }
+            if not more:
+                break
+            names |= more
     return names
 
 

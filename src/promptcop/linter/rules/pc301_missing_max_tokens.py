@@ -131,6 +131,16 @@ send = partial(llm.messages.create, model="claude-haiku-4-5", max_tokens=256)
 def tag(post):
     return send(messages=[{"role": "user", "content": post}])
 """,
+    # A partial of a partial: the outer one adds the limit.
+    """
+import functools
+from openai import OpenAI
+oai = OpenAI()
+mini = functools.partial(oai.chat.completions.create, model="gpt-4.1-mini")
+short = functools.partial(mini, max_completion_tokens=120)
+def title(text):
+    return short(messages=[{"role": "user", "content": text}])
+""",
     # Not an LLM SDK: Twilio's messages.create has no model.
     """
 from twilio.rest import Client
