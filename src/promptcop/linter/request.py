@@ -226,6 +226,7 @@ class SdkRef:
     path: tuple[str, ...] = ()
     origin: Origin | None = None
     preset: tuple[Argument, ...] = ()
+    preset_unknown: bool = False  # the partial spreads a ``**`` dict we cannot read
 
 
 @dataclass(frozen=True, eq=False)

@@ -391,6 +391,7 @@ def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Re
     found: tuple[Provider, ApiKind] | None = None
     method = ""
     preset: tuple[Argument, ...] = ()
+    preset_unknown = False
     if isinstance(func, cst.Attribute):
         receiver = resolver.resolve(func.value, env)
         if isinstance(receiver, SdkRef):
@@ -416,6 +417,7 @@ def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Re
             found = _lookup(target.provider, target.path)
             method = ".".join(target.path)
             preset = target.preset
+            preset_unknown = target.preset_unknown
     if found is None:
         return []
     provider, api = found
@@ -426,6 +428,7 @@ def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Re
     arguments, unknown = _arguments(call, resolver)
     if preset:
         arguments = _with_preset(preset, arguments, index.parents)
+    unknown = unknown or preset_unknown
     if api == "anthropic.batch":
         return _batch_requests(call, resolver, site, arguments, provider, method)
     return [_request(provider, api, method, site, arguments, unknown, resolver)]

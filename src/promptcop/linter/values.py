@@ -1258,6 +1258,7 @@ class Resolver:
         if not isinstance(method, SdkRef) or not method.path:
             return None
         preset = list(method.preset)
+        unknown = method.preset_unknown
         for arg in node.args[1:]:
             if arg.keyword is not None:
                 preset.append(Argument(arg.keyword.value, self.resolve(arg.value, env), arg.value))
@@ -1265,7 +1266,10 @@ class Resolver:
                 value = self.resolve(arg.value, env)
                 if isinstance(value, Map):
                     preset.extend(Argument(k, v, arg.value) for k, v in value.entries)
-        return replace(method, origin=self.origin(node), preset=tuple(preset))
+                unknown = unknown or not isinstance(value, Map) or value.rest is not None
+        return replace(
+            method, origin=self.origin(node), preset=tuple(preset), preset_unknown=unknown
+        )
 
     def qualified_call(self, target: Ref, node: cst.Call, env: Env) -> Value:
         qual = target.qualname

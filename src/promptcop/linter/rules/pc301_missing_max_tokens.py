@@ -141,6 +141,15 @@ short = functools.partial(mini, max_completion_tokens=120)
 def title(text):
     return short(messages=[{"role": "user", "content": text}])
 """,
+    # The partial spreads options we cannot read: they may hold the limit.
+    """
+from functools import partial
+import anthropic
+llm = anthropic.Anthropic()
+def greet(name, **settings):
+    send = partial(llm.messages.create, model="claude-haiku-4-5", **settings)
+    return send(messages=[{"role": "user", "content": "Say hi to " + name}])
+""",
     # Not an LLM SDK: Twilio's messages.create has no model.
     """
 from twilio.rest import Client
