@@ -109,20 +109,20 @@ _RETRIEVE_TEXT = re.compile(r"\.\s*retrieve\s*\(")
 # ``complete = client.chat.completions.create``: a bound method (one line, so
 # the pattern never scans across lines).
 _BOUND_NAME = re.compile(
-    r"^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*[\w.() \t]*"
+    r"^[ \t]*(?:self\.)?([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*[\w.() \t]*"
     r"\.(?:create|stream|parse|completion|acompletion)[ \t]*$",
     re.M,
 )
 # ``create = functools.partial(client.messages.create, model=...)``: the method
 # may sit on the next line after the opening parenthesis.
 _PARTIAL_NAME = re.compile(
-    r"^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:functools[ \t]*\.[ \t]*)?partial"
+    r"^[ \t]*(?:self\.)?([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:functools[ \t]*\.[ \t]*)?partial"
     r"[ \t]*\(\s*[\w.() \t]*\.(?:create|stream|parse|completion|acompletion)[ \t]*[,)]",
     re.M,
 )
 _PARTIAL_OF_NAME = re.compile(
-    r"^[ \t]*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:functools[ \t]*\.[ \t]*)?partial"
-    r"[ \t]*\(\s*([A-Za-z_]\w*)[ \t]*[,)]",
+    r"^[ \t]*(?:self\.)?([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:functools[ \t]*\.[ \t]*)?partial"
+    r"[ \t]*\(\s*(?:self\.)?([A-Za-z_]\w*)[ \t]*[,)]",
     re.M,
 )
 _BOUND_HINTS = (".create", ".stream", ".parse", "completion")
@@ -171,8 +171,10 @@ def index_module(info: ModuleInfo) -> ModuleIndex:
         for node in parents:
             if isinstance(node, cst.Call):
                 func = node.func
-                if (isinstance(func, cst.Attribute) and func.attr.value in _METHODS) or (
-                    isinstance(func, cst.Name) and func.value in bound_names
+                if (
+                    (isinstance(func, cst.Attribute) and func.attr.value in _METHODS)
+                    or (isinstance(func, cst.Name) and func.value in bound_names)
+                    or _self_bound(func, bound_names)
                 ):
                     calls.append(node)
             elif want_literals and isinstance(node, (cst.Assign, cst.AnnAssign)):
@@ -180,6 +182,16 @@ def index_module(info: ModuleInfo) -> ModuleIndex:
     index = ModuleIndex(parents, calls, literals)
     info._site_index = index  # type: ignore[attr-defined]
     return index
+
+
+def _self_bound(func: cst.BaseExpression, bound_names: set[str]) -> bool:
+    """``self.send(...)`` where ``self.send`` was bound to an SDK method or a partial."""
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in bound_names
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "self"
+    )
 
 
 def _prompt_literal(node: cst.Assign | cst.AnnAssign, out: list[PromptLiteral]) -> None:
@@ -256,6 +268,13 @@ def could_hold_sites(source: str) -> bool:
                 ):
                     return True
             if isinstance(func, ast.Name) and func.id in bound:
+                return True
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in bound
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "self"
+            ):
                 return True
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("litellm"):
             bound.update(a.asname or a.name for a in node.names)
@@ -392,7 +411,15 @@ def _classify(call: cst.Call, resolver: Resolver, index: ModuleIndex) -> list[Re
     method = ""
     preset: tuple[Argument, ...] = ()
     preset_unknown = False
-    if isinstance(func, cst.Attribute):
+    if isinstance(func, cst.Attribute) and func.attr.value not in _METHODS:
+        # ``self.send(...)``: an attribute bound to an SDK method (or a partial of one).
+        target = resolver.resolve(func, env)
+        if not isinstance(target, SdkRef) or not target.path:
+            return []
+        found = _lookup(target.provider, target.path)
+        method = ".".join(target.path)
+        preset, preset_unknown = target.preset, target.preset_unknown
+    elif isinstance(func, cst.Attribute):
         receiver = resolver.resolve(func.value, env)
         if isinstance(receiver, SdkRef):
             path = (*receiver.path, func.attr.value)

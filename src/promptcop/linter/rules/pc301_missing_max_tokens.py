@@ -159,6 +159,29 @@ client.messages.create(to="+1", from_="+2", body="hi")
 ]
 
 INVALID = [
+    # A partial kept on the instance: the call through `self` is the same request.
+    Invalid(
+        """
+from functools import partial
+import anthropic
+class Tagger:
+    def __init__(self):
+        self.llm = anthropic.Anthropic()
+        self.ask = partial(self.llm.messages.create, model="claude-haiku-4-5")
+    def tag(self, t):
+        return self.ask(messages=[{"role": "user", "content": t}])  # expect: PC301
+""",
+        fixed="""
+from functools import partial
+import anthropic
+class Tagger:
+    def __init__(self):
+        self.llm = anthropic.Anthropic()
+        self.ask = partial(self.llm.messages.create, model="claude-haiku-4-5")
+    def tag(self, t):
+        return self.ask(messages=[{"role": "user", "content": t}], max_tokens=1024)  # expect: PC301
+""",
+    ),
     # The partial binds only the model, and the call adds no limit either.
     Invalid(
         """
