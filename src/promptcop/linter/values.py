@@ -1648,28 +1648,16 @@ class Resolver:
                 mapping = self.resolve(a.value, env)
                 if isinstance(mapping, Map):
                     named.update(dict(mapping.entries))
-        out: list[Atom] = []
-        pattern = re.compile(r"\$(?:(\$)|([_a-zA-Z]\w*)|\{([_a-zA-Z]\w*)\})")
-        for atom in recv.atoms:
-            if not isinstance(atom, Lit):
-                out.append(atom)
-                continue
-            pos = 0
-            for m in pattern.finditer(atom.text):
-                if m.start() > pos:
-                    out.append(Lit(atom.text[pos : m.start()], atom.origin))
-                pos = m.end()
-                if m.group(1):
-                    out.append(Lit("$", atom.origin))
-                    continue
-                value = named.get(m.group(2) or m.group(3) or "")
-                if value is None:
-                    out.append(Unk("template field", self.origin(node)))
-                else:
-                    out.extend(self.to_text(value, node).atoms)
-            if pos < len(atom.text):
-                out.append(Lit(atom.text[pos:], atom.origin))
-        return Text(tuple(out), self.origin(node))
+
+        def fill(m: re.Match[str], origin: Origin | None) -> Sequence[Atom]:
+            if m.group(1):
+                return (Lit("$", origin),)
+            value = named.get(m.group(2) or m.group(3) or "")
+            if value is None:
+                return (Unk("template field", self.origin(node)),)
+            return self.to_text(value, node).atoms
+
+        return Text(tuple(_fill_fields(recv.atoms, _TEMPLATE_FIELD, fill)), self.origin(node))
 
     def _split_replace(self, recv: Text, old: str, new: Text, node: cst.CSTNode) -> Value:
         out: list[Atom] = []
@@ -2183,46 +2171,30 @@ class Resolver:
             mapping, values = args, []
         else:
             values = [args]
-        out: list[Atom] = []
         index = 0
-        spec = re.compile(
-            r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])"
-        )
-        for atom in fmt.atoms:
-            if not isinstance(atom, Lit):
-                out.append(atom)
-                continue
-            pos = 0
-            for m in spec.finditer(atom.text):
-                if m.start() > pos:
-                    out.append(Lit(atom.text[pos : m.start()], atom.origin))
-                pos = m.end()
-                if m.group(2) == "%":
-                    out.append(Lit("%", atom.origin))
-                    continue
-                value: Value | None
-                if m.group(1) is not None:
-                    value = mapping.get(m.group(1)) if mapping is not None else None
-                else:
-                    value = values[index] if index < len(values) else None
-                    index += 1
-                if value is None:
-                    out.append(Unk("%-format argument", self.origin(node)))
-                    continue
-                py = _to_python(value)
-                if py is not _MISSING:
-                    try:
-                        out.append(
-                            Lit(
-                                m.group(0).replace(f"({m.group(1)})", "") % (py,), self.origin(node)
-                            )
-                        )
-                        continue
-                    except (TypeError, ValueError):
-                        pass
-                out.extend(self.to_text(value, node).atoms)
-            if pos < len(atom.text):
-                out.append(Lit(atom.text[pos:], atom.origin))
+
+        def fill(m: re.Match[str], origin: Origin | None) -> Sequence[Atom]:
+            nonlocal index
+            if m.group(2) == "%":
+                return (Lit("%", origin),)
+            value: Value | None
+            if m.group(1) is not None:
+                value = mapping.get(m.group(1)) if mapping is not None else None
+            else:
+                value = values[index] if index < len(values) else None
+                index += 1
+            if value is None:
+                return (Unk("%-format argument", self.origin(node)),)
+            py = _to_python(value)
+            if py is not _MISSING:
+                try:
+                    text = m.group(0).replace(f"({m.group(1)})", "") % (py,)
+                    return (Lit(text, self.origin(node)),)
+                except (TypeError, ValueError):
+                    pass
+            return self.to_text(value, node).atoms
+
+        out = _fill_fields(fmt.atoms, _PERCENT_FIELD, fill)
         return Text(_join_atoms((), tuple(out)), self.origin(node))
 
     # displays -------------------------------------------------------------------------
@@ -2626,6 +2598,35 @@ def _is_zero(node: cst.CSTNode) -> bool:
         and isinstance(node.value, cst.Integer)
         and node.value.value == "0"
     ) or (isinstance(node, cst.Integer) and node.value == "0")
+
+
+_TEMPLATE_FIELD = re.compile(r"\$(?:(\$)|([_a-zA-Z]\w*)|\{([_a-zA-Z]\w*)\})")
+_PERCENT_FIELD = re.compile(
+    r"%(?:\((\w+)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])"
+)
+
+
+def _fill_fields(
+    atoms: Sequence[Atom],
+    field: re.Pattern[str],
+    fill: Callable[[re.Match[str], Origin | None], Sequence[Atom]],
+) -> list[Atom]:
+    """The atoms with every ``field`` match in their literal text replaced by ``fill``'s
+    atoms: the one splitting loop behind ``%``-formatting and ``string.Template``."""
+    out: list[Atom] = []
+    for atom in atoms:
+        if not isinstance(atom, Lit):
+            out.append(atom)
+            continue
+        pos = 0
+        for m in field.finditer(atom.text):
+            if m.start() > pos:
+                out.append(Lit(atom.text[pos : m.start()], atom.origin))
+            pos = m.end()
+            out.extend(fill(m, atom.origin))
+        if pos < len(atom.text):
+            out.append(Lit(atom.text[pos:], atom.origin))
+    return out
 
 
 def _is_generator(scope: Scope) -> bool:
