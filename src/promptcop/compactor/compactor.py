@@ -39,7 +39,6 @@ from promptcop.compactor.formats import (
     Message,
     ScanState,
     check_format,
-    detect_format,
     is_pinned_role,
     normalize,
 )
@@ -53,6 +52,7 @@ from promptcop.compactor.strategies import (
     shrink_content,
     shrink_text,
 )
+from promptcop.tokens.counter import detect_format
 
 Summarizer = Callable[[list[Message]], str]
 

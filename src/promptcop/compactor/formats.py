@@ -27,71 +27,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from promptcop.compactor.changes import Repaired
+from promptcop.tokens.counter import ANTHROPIC_BLOCK_TYPES
+from promptcop.tokens.counter import Format as Format  # the compactor speaks of it too
 
-Format = Literal["anthropic", "openai"]
 Message = Mapping[str, Any]
 
 # Block types the Messages API accepts (user side, assistant side, server tools).
-ANTHROPIC_BLOCKS = frozenset(
-    {
-        "text",
-        "image",
-        "document",
-        "search_result",
-        "container_upload",
-        "tool_use",
-        "tool_result",
-        "thinking",
-        "redacted_thinking",
-        "server_tool_use",
-        "mcp_tool_use",
-        "mcp_tool_result",
-        "web_search_tool_result",
-        "web_fetch_tool_result",
-        "code_execution_tool_result",
-        "bash_code_execution_tool_result",
-        "text_editor_code_execution_tool_result",
-        "tool_search_tool_result",
-        "compaction",
-    }
-)
+# Kept with the counter, which needs it to tell the formats apart.
+ANTHROPIC_BLOCKS = ANTHROPIC_BLOCK_TYPES
 # Inside a tool_result's content list.
 ANTHROPIC_RESULT_BLOCKS = frozenset({"text", "image", "document", "search_result"})
 OPENAI_ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 OPENAI_PARTS = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
 
 NO_RESULT = "[no result was recorded for this tool call]"
-
-
-def detect_format(messages: Sequence[Any], model: str | None = None) -> Format:
-    """The format the data shows; plain user/assistant text falls back to the model's provider."""
-    for message in messages:
-        if not isinstance(message, Mapping):
-            continue
-        if message.get("role") in ("system", "developer", "tool", "function"):
-            return "openai"
-        if "tool_calls" in message or "function_call" in message:
-            return "openai"
-        content = message.get("content")
-        if isinstance(content, list):
-            for part in content:
-                kind = part.get("type") if isinstance(part, Mapping) else None
-                if kind in ("image_url", "input_audio", "file", "refusal"):
-                    return "openai"
-                if kind in ANTHROPIC_BLOCKS and kind != "text":
-                    return "anthropic"
-    if model is not None and not model.lower().startswith(("claude", "anthropic")):
-        from promptcop.facts import lookup
-
-        try:
-            if lookup(model).provider == "openai":
-                return "openai"
-        except KeyError:
-            pass
-    return "anthropic"
 
 
 def check_format(format: str | None) -> Format | None:

@@ -174,13 +174,41 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def detect_format(messages: Sequence[Mapping[str, Any]]) -> Format:
-    """The format of a history: openai when any message has an OpenAI-only shape.
+ANTHROPIC_BLOCK_TYPES = frozenset(
+    {
+        "text",
+        "image",
+        "document",
+        "search_result",
+        "container_upload",
+        "tool_use",
+        "tool_result",
+        "thinking",
+        "redacted_thinking",
+        "server_tool_use",
+        "mcp_tool_use",
+        "mcp_tool_result",
+        "web_search_tool_result",
+        "web_fetch_tool_result",
+        "code_execution_tool_result",
+        "bash_code_execution_tool_result",
+        "text_editor_code_execution_tool_result",
+        "tool_search_tool_result",
+        "compaction",
+    }
+)
+_OPENAI_PART_TYPES = ("image_url", "input_audio", "file", "refusal")
+
+
+def detect_format(messages: Sequence[Any], model: str | None = None) -> Format:
+    """The format of a history, from the first message with a one-format-only shape.
 
     OpenAI-only: a system/developer/tool/function role, ``tool_calls``, or a
     content part of an OpenAI type (image_url, input_audio, file, refusal).
-    Plain ``{"role": "user", "content": "hi"}`` histories are valid in both and
-    count the same way, so the default does not matter for them.
+    Anthropic-only: a content block of an Anthropic type other than text.
+    Plain ``{"role": "user", "content": "hi"}`` histories are valid in both: they
+    follow ``model``'s provider when given, else Anthropic (they count the same).
+    The counter and the compactor share this one test.
     """
     for message in messages:
         message = _plain(message)
@@ -193,8 +221,19 @@ def detect_format(messages: Sequence[Mapping[str, Any]]) -> Format:
         content = message.get("content")
         if isinstance(content, list):
             for part in content:
-                if _get(part, "type") in ("image_url", "input_audio", "file", "refusal"):
+                kind = _get(part, "type")
+                if kind in _OPENAI_PART_TYPES:
                     return "openai"
+                if kind in ANTHROPIC_BLOCK_TYPES and kind != "text":
+                    return "anthropic"
+    if model is not None and not model.lower().startswith(("claude", "anthropic")):
+        from promptcop.facts import lookup
+
+        try:
+            if lookup(model).provider == "openai":
+                return "openai"
+        except KeyError:
+            pass
     return "anthropic"
 
 
